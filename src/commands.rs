@@ -1,0 +1,148 @@
+//! What each command line does. `main.rs` parses the arguments and calls [`run`].
+
+use crate::cli::{Cli, Command, Format};
+use crate::config::{self, Config, ConfigError};
+use crate::demo::DemoStack;
+use crate::theme::Theme;
+use clap::CommandFactory;
+use std::process::ExitCode;
+
+/// Runs the parsed command line; errors are printed as one readable paragraph.
+pub async fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("oncall: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Some(Command::Init) => return init(),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(*shell, &mut Cli::command(), "oncall", &mut std::io::stdout());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::DemoServer { listen }) => return demo_server(*listen).await,
+        _ => {}
+    }
+    // The demo stack lives as long as this function.
+    let (cfg, _demo) = match load(&cli).await {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("oncall: {e}");
+            return Ok(ExitCode::from(match e {
+                ConfigError::Missing { .. } => 1,
+                _ => 2,
+            }));
+        }
+    };
+    let (theme, message) = theme(&cli, &cfg);
+    match cli.command {
+        Some(Command::Snapshot {
+            format,
+            width,
+            height,
+            wait,
+        }) => {
+            let state = crate::snapshot::collect(&cfg, wait).await;
+            let out = match format {
+                Format::Json => serde_json::to_string_pretty(&crate::snapshot::to_json(&state))?,
+                Format::Text => {
+                    crate::snapshot::to_text(&crate::snapshot::render(&state, &theme, width, height))
+                }
+                Format::Ansi => {
+                    crate::snapshot::to_ansi(&crate::snapshot::render(&state, &theme, width, height))
+                }
+            };
+            println!("{}", out.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Check) => {
+            let probes = crate::check::probe_all(&cfg).await;
+            let path = cfg.path.clone().unwrap_or_else(|| "(demo)".into());
+            let (report, ok) = crate::check::report(&path, &probes);
+            print!("{report}");
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        _ => {
+            let mut cfg = cfg;
+            cfg.general.read_only |= cli.read_only;
+            let (_log, _) = crate::logging::init();
+            tracing::info!("starting dashboard");
+            crate::app::run(&cfg, theme, message).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn load(cli: &Cli) -> Result<(Config, Option<DemoStack>), ConfigError> {
+    if cli.demo {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let stack = DemoStack::start(addr).await.map_err(|e| ConfigError::Read {
+            path: "(demo stack)".into(),
+            source: e,
+        })?;
+        return Ok((Config::demo(&stack.prometheus_url()), Some(stack)));
+    }
+    let path = cli.config.clone().unwrap_or_else(config::default_path);
+    Ok((Config::load(&path)?, None))
+}
+
+/// The theme to use, and a warning for the status bar when it had to fall back.
+fn theme(cli: &Cli, cfg: &Config) -> (Theme, Option<String>) {
+    let name = cli.theme.clone().unwrap_or_else(|| cfg.general.theme.clone());
+    let (theme, message) = match Theme::load(&name, &config::config_dir().join("themes")) {
+        Ok(t) => (t, None),
+        Err(e) => (Theme::fallback(), Some(format!("{e}; using dark"))),
+    };
+    let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if no_color {
+        (theme.without_color(), message)
+    } else {
+        (theme, message)
+    }
+}
+
+fn init() -> anyhow::Result<ExitCode> {
+    let path = config::default_path();
+    if path.exists() {
+        eprintln!(
+            "oncall: {} already exists; not overwriting it. Edit it, or move it away and run `oncall init` again.",
+            path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, config::EXAMPLE)?;
+    println!(
+        "wrote {}\nEdit the source URLs, then run `oncall check` and `oncall`.",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo_server(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
+    let stack = DemoStack::start(listen).await?;
+    println!(
+        "demo stack listening; Prometheus API at {}\nStop with Ctrl-C.",
+        stack.prometheus_url()
+    );
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    drop(stack);
+    Ok(ExitCode::SUCCESS)
+}

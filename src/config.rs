@@ -1,0 +1,436 @@
+//! Configuration: the TOML schema, defaults, validation and where the file lives.
+//!
+//! Every table rejects unknown keys (with a "did you mean" suggestion). Errors name the file, the
+//! line and the key. Secrets are never read here: only the names of the environment variables or
+//! files that hold them.
+
+mod board;
+mod error;
+mod validate;
+
+pub use board::default_pages;
+pub use error::{ConfigError, line_col};
+
+use crate::duration::Dur;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The example config shipped with the program (`oncall init` writes it).
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub general: General,
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceConfig>,
+    #[serde(default)]
+    pub pages: Vec<PageConfig>,
+    /// Where the config was read from (not a key).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct General {
+    pub refresh: Dur,
+    pub theme: String,
+    pub user: Option<String>,
+    pub read_only: bool,
+    pub timezone: String,
+}
+
+impl Default for General {
+    fn default() -> Self {
+        General {
+            refresh: Dur::secs(10),
+            theme: "dark".into(),
+            user: None,
+            read_only: false,
+            timezone: "local".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Prometheus,
+    Alertmanager,
+    Loki,
+    Sentry,
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Prometheus => "prometheus",
+            SourceKind::Alertmanager => "alertmanager",
+            SourceKind::Loki => "loki",
+            SourceKind::Sentry => "sentry",
+        }
+    }
+}
+
+fn default_timeout() -> Dur {
+    Dur::secs(5)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub kind: SourceKind,
+    pub url: String,
+    #[serde(default = "default_timeout")]
+    pub timeout: Dur,
+    pub refresh: Option<Dur>,
+    pub bearer_token_env: Option<String>,
+    pub bearer_token_file: Option<PathBuf>,
+    pub basic_user: Option<String>,
+    pub basic_password_env: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_insecure: bool,
+    /// Loki: `X-Scope-OrgID`.
+    pub tenant: Option<String>,
+    /// Sentry organization slug.
+    pub org: Option<String>,
+    #[serde(default)]
+    pub projects: Vec<String>,
+    /// Sentry: the environment variable holding the auth token.
+    pub token_env: Option<String>,
+    pub query: Option<String>,
+}
+
+impl SourceConfig {
+    pub fn new(kind: SourceKind, url: &str) -> Self {
+        SourceConfig {
+            kind,
+            url: url.into(),
+            timeout: default_timeout(),
+            refresh: None,
+            bearer_token_env: None,
+            bearer_token_file: None,
+            basic_user: None,
+            basic_password_env: None,
+            headers: BTreeMap::new(),
+            ca_file: None,
+            tls_insecure: false,
+            tenant: None,
+            org: None,
+            projects: Vec::new(),
+            token_env: None,
+            query: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageConfig {
+    pub title: String,
+    #[serde(default)]
+    pub panels: Vec<PanelConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PanelKind {
+    Stat,
+    Timeseries,
+    Health,
+    Gauge,
+}
+
+impl PanelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PanelKind::Stat => "stat",
+            PanelKind::Timeseries => "timeseries",
+            PanelKind::Health => "health",
+            PanelKind::Gauge => "gauge",
+        }
+    }
+    /// Panels that need history ask `query_range`; the others an instant query.
+    pub fn wants_range(self) -> bool {
+        matches!(self, PanelKind::Stat | PanelKind::Timeseries)
+    }
+    fn default_height(self) -> u16 {
+        match self {
+            PanelKind::Timeseries => 10,
+            _ => 5,
+        }
+    }
+}
+
+/// Grafana unit ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum Unit {
+    #[default]
+    #[serde(rename = "short")]
+    Short,
+    #[serde(rename = "none")]
+    None,
+    #[serde(rename = "percent")]
+    Percent,
+    #[serde(rename = "percentunit")]
+    PercentUnit,
+    #[serde(rename = "s")]
+    Seconds,
+    #[serde(rename = "ms")]
+    Millis,
+    #[serde(rename = "reqps")]
+    ReqPerSec,
+    #[serde(rename = "ops")]
+    OpsPerSec,
+    #[serde(rename = "bytes")]
+    Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Higher is worse (latency, error rate).
+    #[default]
+    Above,
+    /// Lower is worse (availability, free space).
+    Below,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub warn: Option<f64>,
+    pub crit: Option<f64>,
+    #[serde(default)]
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryConfig {
+    pub query: String,
+    pub legend: Option<String>,
+    pub thresholds: Option<Thresholds>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelConfig {
+    pub id: Option<String>,
+    pub title: String,
+    pub kind: PanelKind,
+    pub source: Option<String>,
+    pub query: Option<String>,
+    #[serde(default)]
+    pub queries: Vec<QueryConfig>,
+    /// Series name template, e.g. `"{{job}} {{instance}}"`.
+    pub legend: Option<String>,
+    #[serde(default)]
+    pub unit: Unit,
+    pub thresholds: Option<Thresholds>,
+    pub width: Option<u16>,
+    pub height: Option<u16>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub decimals: Option<u8>,
+    /// History shown by charts and sparklines.
+    pub range: Option<Dur>,
+    pub refresh: Option<Dur>,
+}
+
+impl PanelConfig {
+    pub fn new(title: &str, kind: PanelKind) -> Self {
+        PanelConfig {
+            id: None,
+            title: title.into(),
+            kind,
+            source: None,
+            query: None,
+            queries: Vec::new(),
+            legend: None,
+            unit: Unit::Short,
+            thresholds: None,
+            width: None,
+            height: None,
+            min: None,
+            max: None,
+            decimals: None,
+            range: None,
+            refresh: None,
+        }
+    }
+
+    /// The panel id: the `id` key when set, else a slug of the title.
+    pub fn panel_id(&self) -> String {
+        self.id.clone().unwrap_or_else(|| slug(&self.title))
+    }
+    pub fn grid_width(&self) -> u16 {
+        self.width.unwrap_or(8).clamp(1, 24)
+    }
+    pub fn grid_height(&self) -> u16 {
+        self.height.unwrap_or(self.kind.default_height()).max(3)
+    }
+    pub fn history(&self) -> Dur {
+        self.range.unwrap_or(match self.kind {
+            PanelKind::Timeseries => Dur::secs(3600),
+            _ => Dur::secs(1800),
+        })
+    }
+    /// `query` and `queries` together, in order, each with its thresholds.
+    pub fn all_queries(&self) -> Vec<QueryConfig> {
+        let mut out = Vec::with_capacity(self.queries.len() + 1);
+        if let Some(q) = &self.query {
+            out.push(QueryConfig {
+                query: q.clone(),
+                legend: self.legend.clone(),
+                thresholds: self.thresholds,
+            });
+        }
+        for q in &self.queries {
+            out.push(QueryConfig {
+                thresholds: q.thresholds.or(self.thresholds),
+                ..q.clone()
+            });
+        }
+        out
+    }
+}
+
+/// Lower-case words joined by `-`: "Error rate (5m)" → "error-rate-5m".
+pub fn slug(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text; `path` is used in messages only.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut cfg: Config =
+            toml::from_str(text).map_err(|e| error::from_toml(&e, text, path))?;
+        cfg.path = Some(path.to_path_buf());
+        validate::validate(&cfg, text, path)?;
+        Ok(cfg)
+    }
+
+    /// The config of `oncall --demo`: the embedded stack's sources and the built-in board.
+    pub fn demo(prometheus_url: &str) -> Config {
+        let mut cfg = Config::default();
+        cfg.general.refresh = Dur::secs(5);
+        cfg.general.user = Some("demo".into());
+        cfg.sources.insert(
+            "prom".into(),
+            SourceConfig::new(SourceKind::Prometheus, prometheus_url),
+        );
+        cfg
+    }
+
+    /// The pages to show: `[[pages]]`, or the built-in board when there are none.
+    pub fn effective_pages(&self) -> Vec<PageConfig> {
+        if !self.pages.is_empty() {
+            return self.pages.clone();
+        }
+        let prom = self
+            .sources
+            .iter()
+            .find(|(_, s)| s.kind == SourceKind::Prometheus)
+            .map(|(id, _)| id.as_str());
+        default_pages(prom)
+    }
+
+    /// The user name recorded on acknowledgements.
+    pub fn user(&self) -> String {
+        self.general
+            .user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "oncall".into())
+    }
+
+    /// The refresh interval of one source.
+    pub fn source_refresh(&self, source: &str) -> Dur {
+        self.sources
+            .get(source)
+            .and_then(|s| s.refresh)
+            .unwrap_or(self.general.refresh)
+    }
+}
+
+/// `$ONCALL_CONFIG`, else `~/.config/oncall/config.toml` (the platform's config dir).
+pub fn default_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("ONCALL_CONFIG") {
+        return PathBuf::from(p);
+    }
+    config_dir().join("config.toml")
+}
+
+/// The user's config dir for oncall.
+pub fn config_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "oncall")
+        .map(|d| d.config_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".oncall"))
+}
+
+/// Where logs and the journal go.
+pub fn data_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("ONCALL_DATA_DIR") {
+        return PathBuf::from(p);
+    }
+    directories::ProjectDirs::from("", "", "oncall")
+        .map(|d| d.data_local_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".oncall"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Error rate"), "error-rate");
+        assert_eq!(slug("  p95 / p99 (5m) "), "p95-p99-5m");
+        assert_eq!(slug("Ünïcode Panel"), "ünïcode-panel");
+    }
+
+    #[test]
+    fn example_config_parses_and_validates() {
+        let cfg = Config::parse(EXAMPLE, Path::new("config.example.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!cfg.sources.is_empty());
+        assert!(!cfg.effective_pages().is_empty());
+    }
+}

@@ -1,0 +1,225 @@
+//! Checks that need the whole config: references between tables, value ranges, URLs.
+
+use super::error::{Located, key_at, line_col};
+use super::{Config, ConfigError, Direction, SourceConfig, SourceKind, Thresholds};
+use std::path::Path;
+
+struct Ctx<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn err(&self, offset: usize, key: &str, message: String) -> ConfigError {
+        let (line, column) = line_col(self.text, offset);
+        let key = if key.is_empty() {
+            key_at(self.text, offset)
+        } else {
+            key.to_string()
+        };
+        ConfigError::Invalid(Located {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            key,
+            message,
+        })
+    }
+
+    /// Offset of `key = ` inside the table whose header is `header` (the nth such header).
+    fn find(&self, header: &str, nth: usize, key: &str) -> usize {
+        let mut seen = 0;
+        let mut offset = 0;
+        let mut in_table = false;
+        for line in self.text.split_inclusive('\n') {
+            let t = line.trim();
+            if t.starts_with('[') {
+                in_table = t == header && {
+                    seen += 1;
+                    seen == nth + 1
+                };
+                if in_table && key.is_empty() {
+                    return offset;
+                }
+            } else if in_table && t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
+            {
+                return offset + (line.len() - line.trim_start().len());
+            }
+            offset += line.len();
+        }
+        // Not written as a header table (inline or absent): point at the table header itself.
+        if !key.is_empty() {
+            return self.find(header, nth, "");
+        }
+        0
+    }
+}
+
+pub fn validate(cfg: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
+    let ctx = Ctx { text, path };
+    if cfg.general.timezone != "local" && cfg.general.timezone.parse::<chrono_tz::Tz>().is_err() {
+        let at = ctx.find("[general]", 0, "timezone");
+        return Err(ctx.err(
+            at,
+            "general.timezone",
+            format!(
+                "unknown time zone `{}`; use \"local\" or an IANA name such as \"Europe/Madrid\"",
+                cfg.general.timezone
+            ),
+        ));
+    }
+    for (id, src) in &cfg.sources {
+        validate_source(&ctx, id, src)?;
+    }
+    let mut panel_no = 0;
+    for page in &cfg.pages {
+        for panel in &page.panels {
+            validate_panel(&ctx, cfg, panel, panel_no)?;
+            panel_no += 1;
+        }
+    }
+    Ok(())
+}
+
+fn validate_source(ctx: &Ctx<'_>, id: &str, src: &SourceConfig) -> Result<(), ConfigError> {
+    let header = format!("[sources.{id}]");
+    let here = |key: &str| ctx.find(&header, 0, key);
+    let key = |k: &str| format!("sources.{id}.{k}");
+    match reqwest::Url::parse(&src.url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+        Ok(u) => {
+            return Err(ctx.err(
+                here("url"),
+                &key("url"),
+                format!("`{}` is not http or https (scheme `{}`)", src.url, u.scheme()),
+            ));
+        }
+        Err(e) => {
+            return Err(ctx.err(
+                here("url"),
+                &key("url"),
+                format!(
+                    "`{}` is not a URL ({e}); write it like \"http://127.0.0.1:9090\"",
+                    src.url
+                ),
+            ));
+        }
+    }
+    if src.bearer_token_env.is_some() && src.bearer_token_file.is_some() {
+        return Err(ctx.err(
+            here("bearer_token_file"),
+            &key("bearer_token_file"),
+            "set bearer_token_env or bearer_token_file, not both".into(),
+        ));
+    }
+    if src.basic_user.is_some() != src.basic_password_env.is_some() {
+        return Err(ctx.err(
+            here("basic_user"),
+            &key("basic_user"),
+            "basic auth needs both basic_user and basic_password_env".into(),
+        ));
+    }
+    if src.kind == SourceKind::Sentry && src.org.is_none() {
+        return Err(ctx.err(
+            here(""),
+            &key("org"),
+            "a sentry source needs `org` (the organization slug)".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_panel(
+    ctx: &Ctx<'_>,
+    cfg: &Config,
+    panel: &super::PanelConfig,
+    nth: usize,
+) -> Result<(), ConfigError> {
+    const HEADER: &str = "[[pages.panels]]";
+    let here = |key: &str| ctx.find(HEADER, nth, key);
+    let key = |k: &str| format!("pages.panels.{k} (panel \"{}\")", panel.title);
+    match &panel.source {
+        Some(s) => match cfg.sources.get(s) {
+            None => {
+                let known: Vec<&str> = cfg.sources.keys().map(String::as_str).collect();
+                return Err(ctx.err(
+                    here("source"),
+                    &key("source"),
+                    format!(
+                        "no source `{s}` is configured; known sources: {}",
+                        if known.is_empty() { "none".into() } else { known.join(", ") }
+                    ),
+                ));
+            }
+            Some(src) if src.kind != SourceKind::Prometheus => {
+                return Err(ctx.err(
+                    here("source"),
+                    &key("source"),
+                    format!(
+                        "a {} panel reads a prometheus source, and `{s}` is {}",
+                        panel.kind.name(),
+                        src.kind.name()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        },
+        None => {
+            let proms = cfg
+                .sources
+                .values()
+                .filter(|s| s.kind == SourceKind::Prometheus)
+                .count();
+            if proms != 1 {
+                return Err(ctx.err(
+                    here(""),
+                    &key("source"),
+                    "this panel needs `source = \"<id>\"` (it can be left out only when exactly one prometheus source is configured)".into(),
+                ));
+            }
+        }
+    }
+    if panel.query.is_none() && panel.queries.is_empty() {
+        return Err(ctx.err(
+            here(""),
+            &key("query"),
+            "this panel needs `query = '...'` (or `queries = [{ query = '...', legend = \"p95\" }]`)".into(),
+        ));
+    }
+    if let Some(w) = panel.width {
+        if !(1..=24).contains(&w) {
+            return Err(ctx.err(
+                here("width"),
+                &key("width"),
+                format!("width {w} is outside 1..=24 (grid columns, as Grafana's gridPos)"),
+            ));
+        }
+    }
+    for t in panel
+        .thresholds
+        .iter()
+        .chain(panel.queries.iter().filter_map(|q| q.thresholds.as_ref()))
+    {
+        check_thresholds(t).map_err(|m| ctx.err(here("thresholds"), &key("thresholds"), m))?;
+    }
+    Ok(())
+}
+
+fn check_thresholds(t: &Thresholds) -> Result<(), String> {
+    if let (Some(w), Some(c)) = (t.warn, t.crit) {
+        match t.direction {
+            Direction::Above if w > c => {
+                return Err(format!(
+                    "warn ({w}) is above crit ({c}); with higher-is-worse warn must be <= crit (add direction = \"below\" for lower-is-worse)"
+                ));
+            }
+            Direction::Below if w < c => {
+                return Err(format!(
+                    "warn ({w}) is below crit ({c}); with direction = \"below\" warn must be >= crit"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

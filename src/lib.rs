@@ -1,0 +1,25 @@
+//! oncall: a terminal dashboard for the engineer on call.
+//!
+//! Data flows one way: pollers and input send [`action::Action`]s; [`update::update`] changes
+//! the [`state::State`] and returns [`action::Effect`]s; the driver in [`app`] performs them and
+//! [`ui::draw`] renders the state.
+
+pub mod action;
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod duration;
+pub mod format;
+pub mod logging;
+pub mod poll;
+pub mod sanitize;
+pub mod snapshot;
+pub mod sources;
+pub mod state;
+pub mod theme;
+pub mod tui;
+pub mod ui;
+pub mod update;

@@ -1,0 +1,312 @@
+//! Prometheus `/api/v1` client: instant and range queries, the error envelope, plain-text errors.
+
+use super::{Http, SourceError, short_body};
+use crate::config::SourceConfig;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// Queries longer than this (URL-encoded) go as a POST form.
+const MAX_GET_URL: usize = 4000;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// One series: labels and `(unix seconds, value)` points. Vectors have one point.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    pub labels: Labels,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultType {
+    Vector,
+    Matrix,
+    Scalar,
+    String,
+}
+
+/// A parsed successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryResult {
+    pub result_type: ResultType,
+    pub series: Vec<Series>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    status: String,
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(default)]
+    infos: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    #[serde(borrow)]
+    result: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct RawSeries {
+    #[serde(default)]
+    metric: Labels,
+    value: Option<(f64, StrNum)>,
+    #[serde(default)]
+    values: Vec<(f64, StrNum)>,
+}
+
+/// A sample value: Prometheus writes numbers as strings ("NaN", "+Inf", "1e-67").
+struct StrNum(f64);
+
+impl<'de> Deserialize<'de> for StrNum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(StrNum(s.parse::<f64>().unwrap_or(f64::NAN)))
+    }
+}
+
+/// Parses a `/api/v1/query` or `/api/v1/query_range` answer, whatever its status.
+pub fn parse_response(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<QueryResult, SourceError> {
+    let looks_json = content_type.is_some_and(|c| c.contains("json"))
+        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !looks_json {
+        return Err(SourceError::Http {
+            status,
+            message: short_body(body),
+        });
+    }
+    let env: Envelope<'_> = match serde_json::from_slice(body) {
+        Ok(e) => e,
+        Err(e) if (200..300).contains(&status) => {
+            return Err(SourceError::Decode(format!("not a Prometheus answer: {e}")));
+        }
+        Err(_) => {
+            return Err(SourceError::Http {
+                status,
+                message: short_body(body),
+            });
+        }
+    };
+    if env.status != "success" {
+        return Err(SourceError::Api {
+            error_type: env.error_type.unwrap_or_else(|| format!("HTTP {status}")),
+            message: crate::sanitize::line(&env.error.unwrap_or_default()),
+        });
+    }
+    let data = env
+        .data
+        .ok_or_else(|| SourceError::Decode("success without data".into()))?;
+    let mut warnings = env.warnings;
+    warnings.extend(env.infos);
+    let decode = |e: serde_json::Error| SourceError::Decode(e.to_string());
+    let (result_type, series) = match data.result_type.as_str() {
+        "vector" | "matrix" => {
+            let raw: Vec<RawSeries> = serde_json::from_str(data.result.get()).map_err(decode)?;
+            let rt = if data.result_type == "vector" {
+                ResultType::Vector
+            } else {
+                ResultType::Matrix
+            };
+            let series = raw
+                .into_iter()
+                .map(|r| {
+                    let mut points: Vec<(f64, f64)> =
+                        r.values.into_iter().map(|(t, v)| (t, v.0)).collect();
+                    if let Some((t, v)) = r.value {
+                        points.push((t, v.0));
+                    }
+                    Series {
+                        labels: r.metric,
+                        points,
+                    }
+                })
+                .collect();
+            (rt, series)
+        }
+        "scalar" => {
+            let (t, v): (f64, StrNum) = serde_json::from_str(data.result.get()).map_err(decode)?;
+            let series = vec![Series {
+                labels: Labels::new(),
+                points: vec![(t, v.0)],
+            }];
+            (ResultType::Scalar, series)
+        }
+        "string" => {
+            let (t, s): (f64, String) = serde_json::from_str(data.result.get()).map_err(decode)?;
+            let mut labels = Labels::new();
+            labels.insert("value".into(), crate::sanitize::line(&s));
+            let series = vec![Series {
+                labels,
+                points: vec![(t, f64::NAN)],
+            }];
+            (ResultType::String, series)
+        }
+        other => {
+            return Err(SourceError::Decode(format!(
+                "unknown resultType `{}`",
+                crate::sanitize::line(other)
+            )));
+        }
+    };
+    Ok(QueryResult {
+        result_type,
+        series,
+        warnings,
+    })
+}
+
+/// A Prometheus server.
+#[derive(Clone, Debug)]
+pub struct Prometheus {
+    http: Http,
+}
+
+impl Prometheus {
+    pub fn new(cfg: &SourceConfig) -> Result<Prometheus, SourceError> {
+        Ok(Prometheus {
+            http: Http::new(cfg)?,
+        })
+    }
+
+    /// Instant query at `time` (unix seconds).
+    pub async fn query(&self, query: &str, time: f64) -> Result<QueryResult, SourceError> {
+        let params = vec![("query", query.to_string()), ("time", fmt_time(time))];
+        self.call("/api/v1/query", params).await
+    }
+
+    /// Range query from `start` to `end` every `step` seconds.
+    pub async fn query_range(
+        &self,
+        query: &str,
+        start: f64,
+        end: f64,
+        step: f64,
+    ) -> Result<QueryResult, SourceError> {
+        let params = vec![
+            ("query", query.to_string()),
+            ("start", fmt_time(start)),
+            ("end", fmt_time(end)),
+            ("step", format!("{step}")),
+        ];
+        self.call("/api/v1/query_range", params).await
+    }
+
+    /// A cheap query that proves the server answers PromQL.
+    pub async fn probe(&self) -> Result<(), SourceError> {
+        let now = chrono::Utc::now().timestamp() as f64;
+        self.query("1", now).await.map(|_| ())
+    }
+
+    /// Runs one API call, retrying with backoff only where the status says so, all within the
+    /// source's timeout.
+    async fn call(
+        &self,
+        path: &str,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<QueryResult, SourceError> {
+        let deadline = Instant::now() + self.http.timeout;
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            let result = self.attempt(path, &params).await;
+            match result {
+                Err(e) if e.retryable() && Instant::now() + backoff < deadline => {
+                    tracing::debug!(path, error = %e, "retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        path: &str,
+        params: &[(&'static str, String)],
+    ) -> Result<QueryResult, SourceError> {
+        let url = self.http.url(path);
+        let encoded_len: usize = params.iter().map(|(k, v)| k.len() + v.len() * 3 + 2).sum();
+        if url.len() + encoded_len < MAX_GET_URL {
+            let req = self.http.client.get(&url).query(params);
+            let (status, ctype, body) = self.http.send(req).await?;
+            // Some proxies refuse long GETs; Prometheus takes the same form as a POST.
+            if status != 405 && status != 414 {
+                return parse_response(status, ctype.as_deref(), &body);
+            }
+        }
+        let req = self.http.client.post(&url).form(params);
+        let (status, ctype, body) = self.http.send(req).await?;
+        parse_response(status, ctype.as_deref(), &body)
+    }
+}
+
+fn fmt_time(t: f64) -> String {
+    format!("{t:.3}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(body: &str) -> QueryResult {
+        parse_response(200, Some("application/json"), body.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn vector_and_specials() {
+        let r = ok(
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1795808995.08,"NaN"]},{"metric":{"a":"b"},"value":[1,"+Inf"]}]}}"#,
+        );
+        assert_eq!(r.result_type, ResultType::Vector);
+        assert!(r.series[0].points[0].1.is_nan());
+        assert_eq!(r.series[1].points[0].1, f64::INFINITY);
+        assert_eq!(r.series[0].points[0].0, 1_795_808_995.08);
+    }
+
+    #[test]
+    fn error_envelope_and_plain_text() {
+        let e = parse_response(
+            400,
+            Some("application/json"),
+            br#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+        );
+        assert_eq!(
+            e,
+            Err(SourceError::Api {
+                error_type: "bad_data".into(),
+                message: "parse error".into()
+            })
+        );
+        let e = parse_response(503, Some("text/plain"), b"Service Unavailable");
+        assert_eq!(
+            e,
+            Err(SourceError::Http {
+                status: 503,
+                message: "Service Unavailable".into()
+            })
+        );
+        assert!(matches!(e, Err(ref x) if x.retryable()));
+    }
+
+    #[test]
+    fn garbage_with_200_is_a_decode_error() {
+        let e = parse_response(200, Some("application/json"), b"{\"status\":\"success\"");
+        assert!(matches!(e, Err(SourceError::Decode(_))));
+    }
+}

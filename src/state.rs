@@ -1,0 +1,181 @@
+//! The model the screen and the snapshot are drawn from. Changed only by `update`.
+
+pub mod panel;
+
+pub use panel::{LoadError, PanelState, SeriesData, Status};
+
+use crate::config::{Config, SourceKind};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub title: String,
+    /// Indexes into `State::panels`.
+    pub panels: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceState {
+    pub id: String,
+    pub kind: SourceKind,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub error_since: Option<DateTime<Utc>>,
+}
+
+/// `ok`, `stale` (failing, earlier data shown) or `error` (failing, never answered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceStatus {
+    Ok,
+    Stale,
+    Error,
+    /// Not asked yet.
+    Pending,
+}
+
+impl SourceState {
+    pub fn status(&self) -> SourceStatus {
+        match (&self.last_error, self.last_success) {
+            (None, Some(_)) => SourceStatus::Ok,
+            (None, None) => SourceStatus::Pending,
+            (Some(_), Some(_)) => SourceStatus::Stale,
+            (Some(_), None) => SourceStatus::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub pages: Vec<Page>,
+    pub panels: Vec<PanelState>,
+    pub sources: Vec<SourceState>,
+    pub page: usize,
+    /// Index into the current page's panels.
+    pub focus: usize,
+    pub show_help: bool,
+    pub should_quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    /// Poll every page, not only the one on screen (snapshots).
+    pub poll_all_pages: bool,
+    pub now: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub read_only: bool,
+    pub user: String,
+    /// A line for the status bar (warnings such as a broken theme).
+    pub message: Option<String>,
+    /// The clock's zone; `None` is the machine's local time.
+    pub timezone: Option<chrono_tz::Tz>,
+}
+
+impl State {
+    pub fn new(cfg: &Config, now: DateTime<Utc>) -> State {
+        let mut panels = Vec::new();
+        let mut pages = Vec::new();
+        let default_source = cfg
+            .sources
+            .iter()
+            .find(|(_, s)| s.kind == SourceKind::Prometheus)
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default();
+        for page in cfg.effective_pages() {
+            let mut idx = Vec::new();
+            for p in page.panels {
+                let source = p.source.clone().unwrap_or_else(|| default_source.clone());
+                let refresh = cfg.source_refresh(&source).0;
+                idx.push(panels.len());
+                panels.push(PanelState::new(p, source, refresh, now));
+            }
+            pages.push(Page {
+                title: page.title,
+                panels: idx,
+            });
+        }
+        let sources = cfg
+            .sources
+            .iter()
+            .map(|(id, s)| SourceState {
+                id: id.clone(),
+                kind: s.kind,
+                last_success: None,
+                last_error: None,
+                error_since: None,
+            })
+            .collect();
+        State {
+            pages,
+            panels,
+            sources,
+            page: 0,
+            focus: 0,
+            show_help: false,
+            should_quit: false,
+            dirty: true,
+            poll_all_pages: false,
+            now,
+            started_at: now,
+            read_only: cfg.general.read_only,
+            user: cfg.user(),
+            message: None,
+            timezone: cfg.general.timezone.parse().ok(),
+        }
+    }
+
+    /// Panel indexes of the page on screen.
+    pub fn page_panels(&self) -> &[usize] {
+        self.pages.get(self.page).map_or(&[], |p| p.panels.as_slice())
+    }
+
+    /// The focused panel's index into `panels`.
+    pub fn focused_panel(&self) -> Option<usize> {
+        self.page_panels().get(self.focus).copied()
+    }
+
+    pub fn source(&self, id: &str) -> Option<&SourceState> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    /// Rows of the current page's grid: positions (into the page's panel list) per row,
+    /// filled left to right up to 24 columns, as Grafana's gridPos flows.
+    pub fn grid_rows(&self) -> Vec<Vec<usize>> {
+        let widths: Vec<u16> = self
+            .page_panels()
+            .iter()
+            .map(|&i| self.panels[i].cfg.grid_width())
+            .collect();
+        grid_rows(&widths)
+    }
+}
+
+/// Splits panel widths (of 24 columns) into rows.
+pub fn grid_rows(widths: &[u16]) -> Vec<Vec<usize>> {
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut used = 24u16;
+    for (i, &w) in widths.iter().enumerate() {
+        if used + w > 24 {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        used += w;
+        if let Some(row) = rows.last_mut() {
+            row.push(i);
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_flows_left_to_right() {
+        assert_eq!(
+            grid_rows(&[6, 6, 6, 6, 14, 10, 8, 8, 8]),
+            vec![vec![0, 1, 2, 3], vec![4, 5], vec![6, 7, 8]]
+        );
+        assert_eq!(grid_rows(&[24, 13, 12]), vec![vec![0], vec![1], vec![2]]);
+        assert!(grid_rows(&[]).is_empty());
+    }
+}

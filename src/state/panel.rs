@@ -1,0 +1,277 @@
+//! One panel's data and the status derived from it.
+
+use crate::config::{Direction, PanelConfig, PanelKind, QueryConfig, Thresholds};
+use crate::sources::prometheus::{Labels, Series};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::time::Duration;
+
+/// What a panel (or a series) says, worst last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    NoData,
+    Warn,
+    Crit,
+    Error,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NoData => "nodata",
+            Status::Warn => "warn",
+            Status::Crit => "crit",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// Status of a value against thresholds (`>=`, mirrored for `direction = "below"`).
+pub fn threshold_status(v: f64, t: Option<&Thresholds>) -> Status {
+    if v.is_nan() {
+        return Status::NoData;
+    }
+    let Some(t) = t else {
+        return Status::Ok;
+    };
+    let hit = |limit: Option<f64>| {
+        limit.is_some_and(|l| match t.direction {
+            Direction::Above => v >= l,
+            Direction::Below => v <= l,
+        })
+    };
+    if hit(t.crit) {
+        Status::Crit
+    } else if hit(t.warn) {
+        Status::Warn
+    } else {
+        Status::Ok
+    }
+}
+
+/// A series ready to draw: sanitized name and labels, its query's thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesData {
+    pub name: String,
+    pub labels: Labels,
+    pub points: Vec<(f64, f64)>,
+    pub thresholds: Option<Thresholds>,
+}
+
+impl SeriesData {
+    pub fn last(&self) -> f64 {
+        self.points.last().map_or(f64::NAN, |p| p.1)
+    }
+    pub fn status(&self) -> Status {
+        threshold_status(self.last(), self.thresholds.as_ref())
+    }
+}
+
+/// How a failed load is attributed: to the panel (bad query) or to its source (unreachable).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub message: String,
+    pub source_down: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PanelState {
+    pub cfg: PanelConfig,
+    pub id: String,
+    pub source: String,
+    pub queries: Vec<QueryConfig>,
+    pub series: Vec<SeriesData>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub in_flight: bool,
+    pub next_due: DateTime<Utc>,
+    pub refresh: Duration,
+}
+
+impl PanelState {
+    pub fn new(cfg: PanelConfig, source: String, refresh: Duration, now: DateTime<Utc>) -> Self {
+        PanelState {
+            id: cfg.panel_id(),
+            queries: cfg.all_queries(),
+            source,
+            series: Vec::new(),
+            updated_at: None,
+            error: None,
+            in_flight: false,
+            next_due: now,
+            refresh: cfg.refresh.map_or(refresh, |d| d.0),
+            cfg,
+        }
+    }
+
+    /// Takes a successful answer: one result per query, in query order.
+    pub fn apply(&mut self, results: Vec<Vec<Series>>, at: DateTime<Utc>) {
+        let mut out = Vec::new();
+        for (q, series) in self.queries.iter().zip(results) {
+            for s in series {
+                out.push(SeriesData {
+                    name: series_name(q, &s.labels),
+                    labels: s
+                        .labels
+                        .iter()
+                        .map(|(k, v)| (crate::sanitize::line(k), crate::sanitize::line(v)))
+                        .collect(),
+                    points: s.points,
+                    thresholds: q.thresholds,
+                });
+            }
+        }
+        self.series = out;
+        self.updated_at = Some(at);
+        self.error = None;
+    }
+
+    /// The panel's headline number: the health panel's count of up series, else the first
+    /// series' latest value.
+    pub fn value(&self) -> f64 {
+        match self.cfg.kind {
+            PanelKind::Health if self.series.is_empty() => f64::NAN,
+            PanelKind::Health => self.series.iter().filter(|s| s.last() > 0.0).count() as f64,
+            _ => self.series.first().map_or(f64::NAN, SeriesData::last),
+        }
+    }
+
+    /// Status from the data alone (what the last good data says).
+    pub fn data_status(&self) -> Status {
+        if self.series.is_empty() {
+            return Status::NoData;
+        }
+        match self.cfg.kind {
+            PanelKind::Health => {
+                if self.series.iter().any(|s| s.last() == 0.0) {
+                    Status::Crit
+                } else if self.series.iter().all(|s| s.last().is_nan()) {
+                    Status::NoData
+                } else {
+                    Status::Ok
+                }
+            }
+            PanelKind::Timeseries => {
+                let worst = self.series.iter().map(SeriesData::status).max();
+                match worst {
+                    Some(Status::NoData) | None => Status::NoData,
+                    Some(s) => s,
+                }
+            }
+            PanelKind::Stat | PanelKind::Gauge => self
+                .series
+                .first()
+                .map_or(Status::NoData, SeriesData::status),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        if self.error.is_some() {
+            Status::Error
+        } else {
+            self.data_status()
+        }
+    }
+
+    /// Whether what is shown is older than the last attempt (the last load failed).
+    pub fn is_stale(&self) -> bool {
+        self.error.is_some() && self.updated_at.is_some()
+    }
+
+    /// The text the screen shows for the headline value.
+    pub fn display(&self) -> String {
+        let v = self.value();
+        match self.cfg.kind {
+            PanelKind::Health if !v.is_nan() => format!("{}/{} up", v, self.series.len()),
+            _ => crate::format::value(v, self.cfg.unit, self.cfg.decimals),
+        }
+    }
+}
+
+/// Series name: the legend template with `{{label}}` filled in, else the labels, else the query.
+pub fn series_name(q: &QueryConfig, labels: &Labels) -> String {
+    let name = match &q.legend {
+        Some(t) => fill_template(t, labels),
+        None if labels.is_empty() => q.query.clone(),
+        None => {
+            let inner: Vec<String> = labels
+                .iter()
+                .filter(|(k, _)| k.as_str() != "__name__")
+                .map(|(k, v)| format!("{k}=\"{v}\""))
+                .collect();
+            let metric = labels.get("__name__").map_or("", String::as_str);
+            format!("{metric}{{{}}}", inner.join(","))
+        }
+    };
+    crate::sanitize::line(&name)
+}
+
+fn fill_template(t: &str, labels: &Labels) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        match rest[start + 2..].find("}}") {
+            Some(end) => {
+                let key = rest[start + 2..start + 2 + end].trim();
+                out.push_str(labels.get(key).map_or("", String::as_str));
+                rest = &rest[start + 2 + end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn th(warn: f64, crit: f64, direction: Direction) -> Thresholds {
+        Thresholds {
+            warn: Some(warn),
+            crit: Some(crit),
+            direction,
+        }
+    }
+
+    #[test]
+    fn thresholds_use_greater_or_equal() {
+        let t = th(0.005, 0.01, Direction::Above);
+        assert_eq!(threshold_status(0.004, Some(&t)), Status::Ok);
+        assert_eq!(threshold_status(0.005, Some(&t)), Status::Warn);
+        assert_eq!(threshold_status(0.01, Some(&t)), Status::Crit);
+        assert_eq!(threshold_status(f64::INFINITY, Some(&t)), Status::Crit);
+        assert_eq!(threshold_status(f64::NAN, Some(&t)), Status::NoData);
+        let b = th(0.999, 0.99, Direction::Below);
+        assert_eq!(threshold_status(0.9995, Some(&b)), Status::Ok);
+        assert_eq!(threshold_status(0.999, Some(&b)), Status::Warn);
+        assert_eq!(threshold_status(0.98, Some(&b)), Status::Crit);
+    }
+
+    #[test]
+    fn legend_templates() {
+        let mut l = Labels::new();
+        l.insert("job".into(), "api".into());
+        l.insert("instance".into(), "a:1".into());
+        let q = QueryConfig {
+            query: "up".into(),
+            legend: Some("{{job}} {{ instance }} {{missing}}".into()),
+            thresholds: None,
+        };
+        assert_eq!(series_name(&q, &l), "api a:1");
+        let q = QueryConfig {
+            legend: None,
+            ..q
+        };
+        assert_eq!(series_name(&q, &l), "{instance=\"a:1\",job=\"api\"}");
+        assert_eq!(series_name(&q, &Labels::new()), "up");
+    }
+}

@@ -1,0 +1,77 @@
+//! The terminal: raw mode and the alternate screen, restored on every exit path (drop, panic,
+//! signal) and around Ctrl-Z.
+
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute, terminal};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Whether the TUI currently owns the terminal (so the panic hook knows to restore it).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Owns the terminal while the dashboard runs; restores it when dropped.
+pub struct TerminalGuard {
+    pub terminal: Term,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        enter_screen()?;
+        let terminal = Terminal::new(CrosstermBackend::new(io::stdout()));
+        match terminal {
+            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Err(e) => {
+                let _ = restore();
+                Err(e)
+            }
+        }
+    }
+
+    /// Ctrl-Z: give the terminal back, stop the process, take it again on `fg`.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore()?;
+        #[cfg(unix)]
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        enter_screen()?;
+        self.terminal.clear()
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = restore();
+    }
+}
+
+fn enter_screen() -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)
+}
+
+/// Leaves raw mode and the alternate screen; a no-op when the TUI is not up.
+pub fn restore() -> io::Result<()> {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
+    let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+    terminal::disable_raw_mode()
+}
+
+/// The terminal went away (hangup): nothing is left to restore, so write nothing more to it.
+pub fn abandon() {
+    ACTIVE.store(false, Ordering::SeqCst);
+}
+
+/// Restores the terminal before the default panic message is printed.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = restore();
+        previous(info);
+    }));
+}

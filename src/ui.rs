@@ -1,0 +1,232 @@
+//! The root layout. Drawing reads the state only; it never does IO.
+//!
+//! ```text
+//! ┌──────────────────────────────────────────────────────────────────────────┐
+//! │ oncall  1 Production Health  2 …           prom ✓  alertmanager ✗  21:03 │ header
+//! ├──────────────┬──────────────┬──────────────┬─────────────────────────────┤
+//! │ panel        │ panel        │ panel        │ panel                       │ grid rows:
+//! ├──────────────┴──────────┬───┴──────────────┴─────────────────────────────┤ 24 columns,
+//! │ panel                   │ panel                                          │ flowing left
+//! └─────────────────────────┴────────────────────────────────────────────────┘ to right
+//!   q quit  ? help  Tab focus  1-9 pages  r refresh                 message   footer
+//! ```
+
+mod gauge;
+mod health;
+mod help;
+mod panel;
+mod stat;
+mod timeseries;
+
+use crate::state::{SourceStatus, State};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+/// Draws one frame.
+pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.background), area);
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, state, theme);
+    draw_body(frame, body, state, theme);
+    draw_footer(frame, footer, state, theme);
+    if state.show_help {
+        help::render(frame, body, state, theme);
+    }
+}
+
+fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let mut left = vec![Span::styled(" oncall ", theme.title)];
+    for (i, page) in state.pages.iter().enumerate() {
+        let style = if i == state.page {
+            theme.selection
+        } else {
+            theme.muted
+        };
+        left.push(Span::styled(format!(" {} {} ", i + 1, page.title), style));
+    }
+    let mut right = Vec::new();
+    for s in &state.sources {
+        let (mark, style) = match s.status() {
+            SourceStatus::Ok => ("✓", theme.ok),
+            SourceStatus::Pending => ("…", theme.muted),
+            SourceStatus::Stale | SourceStatus::Error => ("✗", theme.error),
+        };
+        right.push(Span::styled(format!("{} {mark} ", s.id), style));
+        if let Some(since) = s.error_since {
+            let age = crate::duration::format_age((state.now - since).num_seconds());
+            right.push(Span::styled(format!("down {age} "), theme.error));
+        }
+    }
+    right.push(Span::styled(format!(" {} ", clock(state)), theme.title));
+    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let [l, r] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(u16::try_from(right_width).unwrap_or(u16::MAX)),
+    ])
+    .areas(area);
+    frame.render_widget(Block::default().style(theme.header), area);
+    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), l);
+    frame.render_widget(Paragraph::new(Line::from(right)).style(theme.header), r);
+}
+
+fn clock(state: &State) -> String {
+    match state.timezone {
+        Some(tz) => state.now.with_timezone(&tz).format("%H:%M:%S %Z").to_string(),
+        None => state
+            .now
+            .with_timezone(&chrono::Local)
+            .format("%H:%M:%S")
+            .to_string(),
+    }
+}
+
+fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (k, what) in [
+        ("q", "quit"),
+        ("?", "help"),
+        ("Tab", "focus"),
+        ("1-9", "page"),
+        ("r", "refresh"),
+    ] {
+        spans.push(Span::styled(format!(" {k}"), theme.key));
+        spans.push(Span::styled(format!(" {what} "), theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    if let Some(m) = &state.message {
+        let w = u16::try_from(unicode_width::UnicodeWidthStr::width(m.as_str()) + 2)
+            .unwrap_or(u16::MAX)
+            .min(area.width);
+        let r = Rect::new(area.right().saturating_sub(w), area.y, w, 1);
+        frame.render_widget(Paragraph::new(format!(" {m} ")).style(theme.warn), r);
+    }
+}
+
+fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let rows = state.grid_rows();
+    if rows.is_empty() {
+        let text = "No panels to show. Add a prometheus source (and [[pages]]) to the config, or run `oncall --demo`.";
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.muted)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let page = state.page_panels();
+    let heights: Vec<u16> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|&p| state.panels[page[p]].cfg.grid_height())
+                .max()
+                .unwrap_or(3)
+        })
+        .collect();
+    let focus_row = rows
+        .iter()
+        .position(|r| r.contains(&state.focus))
+        .unwrap_or(0);
+    let first = first_visible_row(&heights, focus_row, area.height);
+    let mut y = area.y;
+    for (r, row) in rows.iter().enumerate().skip(first) {
+        let h = heights[r].min(area.bottom().saturating_sub(y));
+        if h < 3 {
+            break;
+        }
+        let row_area = Rect::new(area.x, y, area.width, h);
+        let cols = Layout::horizontal(
+            row.iter()
+                .map(|&p| Constraint::Fill(state.panels[page[p]].cfg.grid_width())),
+        )
+        .split(row_area);
+        for (&p, cell) in row.iter().zip(cols.iter()) {
+            let view = panel::View {
+                panel: &state.panels[page[p]],
+                focused: p == state.focus,
+                now: state.now,
+            };
+            panel::render(frame, *cell, &view, theme);
+        }
+        y += h;
+    }
+}
+
+/// The first grid row to draw so that the focused row is on screen.
+fn first_visible_row(heights: &[u16], focus_row: usize, avail: u16) -> usize {
+    let mut first = 0;
+    while first < focus_row {
+        let used: u16 = heights[first..=focus_row].iter().sum();
+        if used <= avail {
+            break;
+        }
+        first += 1;
+    }
+    first
+}
+
+/// A style for text that is shown dimmed because it is old.
+pub(crate) fn stale_if(style: Style, stale: bool, theme: &Theme) -> Style {
+    if stale { style.patch(theme.stale) } else { style }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrolls_only_as_far_as_needed() {
+        assert_eq!(first_visible_row(&[5, 10, 5], 2, 22), 0);
+        assert_eq!(first_visible_row(&[5, 10, 5], 2, 16), 1);
+        assert_eq!(first_visible_row(&[5, 10, 5], 0, 3), 0);
+    }
+}
+
+/// Cuts text to a display width, ending with `…` when cut.
+pub(crate) fn truncate(text: &str, width: u16) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let max = usize::from(width);
+    if unicode_width::UnicodeWidthStr::width(text) <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// "warn ≥ 0.5% · crit ≥ 1%" for a panel's thresholds.
+pub(crate) fn threshold_caption(
+    t: Option<&crate::config::Thresholds>,
+    unit: crate::config::Unit,
+) -> Option<String> {
+    let t = t?;
+    let op = match t.direction {
+        crate::config::Direction::Above => "≥",
+        crate::config::Direction::Below => "≤",
+    };
+    let parts: Vec<String> = [("warn", t.warn), ("crit", t.crit)]
+        .iter()
+        .filter_map(|(n, v)| v.map(|v| format!("{n} {op} {}", crate::format::value(v, unit, None))))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}

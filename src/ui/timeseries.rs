@@ -1,0 +1,172 @@
+//! Time series panel: a legend row with each series' latest value, then a braille chart with
+//! dashed threshold lines.
+
+use super::panel::View;
+use crate::state::{SeriesData, Status};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+
+/// Most series drawn in one chart; the rest are counted in the legend.
+const MAX_SERIES: usize = 8;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
+    let p = view.panel;
+    let stale = p.is_stale();
+    let legend = legend(&p.series, p.cfg.unit, p.cfg.decimals, theme, stale);
+    frame.render_widget(Paragraph::new(legend), Rect::new(area.x, area.y, area.width, 1));
+    if area.height < 3 {
+        return;
+    }
+    let chart_area = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+    let end = view.now.timestamp_millis() as f64 / 1000.0;
+    let start = end - p.cfg.history().as_secs_f64();
+    let points: Vec<Vec<(f64, f64)>> = p
+        .series
+        .iter()
+        .take(MAX_SERIES)
+        .map(|s| {
+            s.points
+                .iter()
+                .copied()
+                .filter(|(t, v)| v.is_finite() && *t >= start)
+                .collect()
+        })
+        .collect();
+    let thresholds: Vec<f64> = p
+        .series
+        .iter()
+        .filter_map(|s| s.thresholds)
+        .flat_map(|t| [t.warn, t.crit])
+        .flatten()
+        .collect();
+    let (lo, hi) = y_bounds(&points, &thresholds);
+    let threshold_lines: Vec<[(f64, f64); 2]> = p
+        .series
+        .iter()
+        .filter_map(|s| s.thresholds.and_then(|t| t.crit.or(t.warn)))
+        .filter(|v| *v <= hi)
+        .map(|v| [(start, v), (end, v)])
+        .collect();
+    let mut datasets: Vec<Dataset<'_>> = threshold_lines
+        .iter()
+        .map(|line| {
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.threshold)
+                .data(line)
+        })
+        .collect();
+    for (i, pts) in points.iter().enumerate() {
+        let style = super::stale_if(Style::default().fg(theme.series_color(i)), stale, theme);
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(style)
+                .data(pts),
+        );
+    }
+    let unit = p.cfg.unit;
+    let history = crate::duration::format_duration(p.cfg.history().0);
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .bounds([start, end])
+                .style(theme.muted)
+                .labels([Span::raw(format!("-{history}")), Span::raw("now")]),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([lo, hi])
+                .style(theme.muted)
+                .labels([
+                    Span::raw(crate::format::axis(lo, unit)),
+                    Span::raw(crate::format::axis(hi, unit)),
+                ]),
+        );
+    frame.render_widget(chart, chart_area);
+}
+
+/// `p50 45 ms  p95 180 ms ▲  p99 420 ms` with each name in its series colour.
+fn legend<'a>(
+    series: &'a [SeriesData],
+    unit: crate::config::Unit,
+    decimals: Option<u8>,
+    theme: &Theme,
+    stale: bool,
+) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, s) in series.iter().take(MAX_SERIES).enumerate() {
+        let status = s.status();
+        let name_style = Style::default().fg(theme.series_color(i));
+        spans.push(Span::styled(format!("■ {} ", s.name), name_style));
+        let value = crate::format::value(s.last(), unit, decimals);
+        let vstyle = match status {
+            Status::Warn | Status::Crit => theme.status(status),
+            _ => theme.text,
+        };
+        spans.push(Span::styled(value, super::stale_if(vstyle, stale, theme)));
+        match status {
+            Status::Warn => spans.push(Span::styled(" ▲", theme.warn)),
+            Status::Crit => spans.push(Span::styled(" ✖", theme.crit)),
+            _ => {}
+        }
+        spans.push(Span::raw("  "));
+    }
+    if series.len() > MAX_SERIES {
+        spans.push(Span::styled(
+            format!("+{} more", series.len() - MAX_SERIES),
+            theme.muted,
+        ));
+    }
+    if series.is_empty() {
+        spans.push(Span::styled("no data", theme.nodata));
+    }
+    Line::from(spans)
+}
+
+/// Y range covering the data and the thresholds near it, starting at 0 for non-negative data.
+pub fn y_bounds(series: &[Vec<(f64, f64)>], thresholds: &[f64]) -> (f64, f64) {
+    let values = series.iter().flatten().map(|p| p.1);
+    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    // Show a threshold when it is within reach (up to twice the data's maximum).
+    for &t in thresholds {
+        if t.is_finite() && t <= hi.max(0.0) * 2.0 {
+            hi = hi.max(t);
+        }
+    }
+    if lo >= 0.0 {
+        lo = 0.0;
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    (lo, hi + (hi - lo) * 0.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_include_near_thresholds_only() {
+        let s = vec![vec![(0.0, 0.1), (1.0, 0.15)]];
+        let (lo, hi) = y_bounds(&s, &[0.2]);
+        assert_eq!(lo, 0.0);
+        assert!(hi > 0.2);
+        let (_, hi) = y_bounds(&s, &[5.0]);
+        assert!(hi < 1.0);
+        assert_eq!(y_bounds(&[], &[]), (0.0, 1.0));
+    }
+}
