@@ -134,6 +134,14 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
                 .unwrap_or(3)
         })
         .collect();
+    let growable: Vec<bool> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .any(|&p| state.panels[page[p]].cfg.kind == crate::config::PanelKind::Timeseries)
+        })
+        .collect();
+    let heights = fill_height(&heights, &growable, area.height);
     let focus_row = rows
         .iter()
         .position(|r| r.contains(&state.focus))
@@ -163,6 +171,32 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     }
 }
 
+/// Gives spare lines to the rows that can use them (charts), so a tall terminal is not left
+/// half empty; without charts every row grows a little.
+fn fill_height(heights: &[u16], growable: &[bool], avail: u16) -> Vec<u16> {
+    let total: u16 = heights.iter().sum();
+    let mut out = heights.to_vec();
+    if total >= avail || heights.is_empty() {
+        return out;
+    }
+    let spare = avail - total;
+    let takers: Vec<usize> = if growable.iter().any(|&g| g) {
+        (0..heights.len()).filter(|&i| growable[i]).collect()
+    } else {
+        (0..heights.len()).collect()
+    };
+    let share = spare / takers.len() as u16;
+    let mut rest = spare - share * takers.len() as u16;
+    for &i in &takers {
+        out[i] += share;
+        if rest > 0 {
+            out[i] += 1;
+            rest -= 1;
+        }
+    }
+    out
+}
+
 /// The first grid row to draw so that the focused row is on screen.
 fn first_visible_row(heights: &[u16], focus_row: usize, avail: u16) -> usize {
     let mut first = 0;
@@ -184,6 +218,13 @@ pub(crate) fn stale_if(style: Style, stale: bool, theme: &Theme) -> Style {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spare_lines_go_to_charts() {
+        assert_eq!(fill_height(&[5, 10, 5], &[false, true, false], 48), vec![5, 38, 5]);
+        assert_eq!(fill_height(&[5, 5], &[false, false], 13), vec![7, 6]);
+        assert_eq!(fill_height(&[5, 10, 5], &[false, true, false], 12), vec![5, 10, 5]);
+    }
 
     #[test]
     fn scrolls_only_as_far_as_needed() {

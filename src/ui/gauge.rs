@@ -4,7 +4,7 @@ use super::panel::View;
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::widgets::{LineGauge, Paragraph};
+use ratatui::widgets::{Gauge, Paragraph};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
@@ -25,9 +25,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         Rect::new(area.x, area.y, area.width, 1),
     );
     if area.height >= 2 {
-        let bar = LineGauge::default()
-            .filled_style(style)
-            .unfilled_style(theme.muted)
+        let bar = Gauge::default()
+            .gauge_style(style)
+            .use_unicode(true)
             .label("")
             .ratio(ratio);
         frame.render_widget(bar, Rect::new(area.x, area.y + 1, area.width, 1));
