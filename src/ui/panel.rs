@@ -83,34 +83,35 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let (content, error_row) = match &p.error {
-        Some(_) if inner.height > 1 => {
-            let content = Rect::new(inner.x, inner.y, inner.width, inner.height - 1);
-            let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
-            (content, Some(row))
-        }
-        Some(_) => (Rect::new(inner.x, inner.y, inner.width, 0), Some(inner)),
-        None => (inner, None),
-    };
-    if let (Some(row), Some(err)) = (error_row, &p.error) {
-        let text = format!("error: {err}");
+    if p.updated_at.is_none() {
+        // Nothing to show yet: the whole panel explains why.
+        let (text, style) = match &p.error {
+            Some(e) => (format!("error: {e}"), theme.error),
+            None if p.in_flight => ("loading…".to_string(), theme.muted),
+            None => ("waiting".to_string(), theme.muted),
+        };
         frame.render_widget(
-            Paragraph::new(super::truncate(&text, row.width)).style(theme.error),
-            row,
+            Paragraph::new(text)
+                .style(style)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
         );
-    }
-    if content.height == 0 {
         return;
     }
-    if p.updated_at.is_none() {
-        let text = if p.error.is_some() {
-            ""
-        } else if p.in_flight {
-            "loading…"
-        } else {
-            "waiting"
-        };
-        frame.render_widget(Paragraph::new(text).style(theme.muted), content);
+    let content = match &p.error {
+        Some(err) => {
+            // The last good data stays above; the failure takes the bottom row.
+            let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+            let text = format!("error: {err}");
+            frame.render_widget(
+                Paragraph::new(super::truncate(&text, row.width)).style(theme.error),
+                row,
+            );
+            Rect::new(inner.x, inner.y, inner.width, inner.height - 1)
+        }
+        None => inner,
+    };
+    if content.height == 0 {
         return;
     }
     match p.cfg.kind {

@@ -1,0 +1,207 @@
+//! Real servers for integration tests: Prometheus and Pushgateway from Debian's packages,
+//! started on free loopback ports in a temporary directory and killed when dropped.
+//! A missing binary fails the test with the command that installs it; it never skips.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+/// The path of a required binary, or a loud failure naming the package.
+pub fn require(binary: &str, package: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/usr/local/bin", "/bin"] {
+        let p = Path::new(dir).join(binary);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!(
+        "{binary} is not installed: these tests talk to a real server. Install it with \
+         `apt-get install -y {package}` (the README's test command does this)."
+    );
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Proc {
+    child: Child,
+    pub name: &'static str,
+    pub log: PathBuf,
+}
+
+impl Proc {
+    pub fn spawn(name: &'static str, bin: &Path, args: &[String], dir: &Path) -> Proc {
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).unwrap();
+        let err = out.try_clone().unwrap();
+        let child = Command::new(bin)
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        Proc { child, name, log }
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Blocking GET returning (status, body); None when the connection fails.
+pub fn http_get(url: &str) -> Option<(u16, String)> {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .ok()?;
+    let r = client.get(url).send().ok()?;
+    let status = r.status().as_u16();
+    Some((status, r.text().unwrap_or_default()))
+}
+
+pub fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("timed out after {timeout:?} waiting for {what}");
+}
+
+pub struct Pushgateway {
+    pub proc: Proc,
+    pub port: u16,
+}
+
+impl Pushgateway {
+    pub fn start(dir: &Path) -> Pushgateway {
+        let bin = require("prometheus-pushgateway", "prometheus-pushgateway");
+        let port = free_port();
+        let args = vec![format!("--web.listen-address=127.0.0.1:{port}")];
+        let proc = Proc::spawn("pushgateway", &bin, &args, dir);
+        let url = format!("http://127.0.0.1:{port}/-/ready");
+        wait_until("pushgateway ready", Duration::from_secs(20), || {
+            http_get(&url).is_some_and(|(s, _)| s == 200)
+        });
+        Pushgateway { proc, port }
+    }
+
+    /// Replaces the metrics of a job with text exposition format.
+    pub fn push(&self, job: &str, text: &str) {
+        let url = format!("http://127.0.0.1:{}/metrics/job/{job}", self.port);
+        let r = reqwest::blocking::Client::new()
+            .put(url)
+            .body(text.to_string())
+            .send()
+            .unwrap();
+        assert!(r.status().is_success(), "push failed: {}", r.status());
+    }
+}
+
+pub struct Prometheus {
+    pub proc: Proc,
+    pub port: u16,
+    bin: PathBuf,
+    args: Vec<String>,
+    dir: PathBuf,
+}
+
+impl Prometheus {
+    /// Starts Prometheus scraping the pushgateway every second.
+    pub fn start(dir: &Path, pushgateway_port: u16, rules: Option<&str>) -> Prometheus {
+        let bin = require("prometheus", "prometheus");
+        let port = free_port();
+        let mut cfg = format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    \
+             static_configs:\n      - targets: ['127.0.0.1:{pushgateway_port}']\n"
+        );
+        if let Some(rules) = rules {
+            std::fs::write(dir.join("rules.yml"), rules).unwrap();
+            cfg.push_str("rule_files:\n  - rules.yml\n");
+        }
+        std::fs::write(dir.join("prometheus.yml"), cfg).unwrap();
+        let args = vec![
+            format!("--config.file={}", dir.join("prometheus.yml").display()),
+            format!("--storage.tsdb.path={}", dir.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--web.enable-lifecycle".into(),
+        ];
+        let proc = Proc::spawn("prometheus", &bin, &args, dir);
+        let mut p = Prometheus {
+            proc,
+            port,
+            bin,
+            args,
+            dir: dir.to_path_buf(),
+        };
+        p.wait_ready();
+        p
+    }
+
+    fn wait_ready(&mut self) {
+        let url = format!("{}/-/ready", self.url());
+        let log = self.proc.log.clone();
+        wait_until("prometheus ready", Duration::from_secs(30), || {
+            http_get(&url).is_some_and(|(s, _)| s == 200)
+        });
+        let _ = log;
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        self.proc.stop();
+    }
+
+    /// Starts it again on the same port and storage.
+    pub fn restart(&mut self) {
+        self.proc.stop();
+        self.proc = Proc::spawn("prometheus", &self.bin, &self.args, &self.dir);
+        self.wait_ready();
+    }
+
+    /// Prometheus's own answer to an instant query, as JSON.
+    pub fn query(&self, q: &str) -> serde_json::Value {
+        let r = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/query", self.url()))
+            .query(&[("query", q)])
+            .send()
+            .unwrap();
+        r.json().unwrap()
+    }
+
+    /// Waits until an instant query returns at least one series.
+    pub fn wait_for_series(&self, q: &str) {
+        wait_until(&format!("`{q}` to have data"), Duration::from_secs(30), || {
+            self.query(q)["data"]["result"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        });
+    }
+}
