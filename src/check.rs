@@ -30,7 +30,7 @@ pub async fn probe_all(cfg: &Config) -> Vec<Probe> {
 
 async fn probe(src: &SourceConfig) -> Result<(), SourceError> {
     if src.kind == SourceKind::Prometheus {
-        return Prometheus::new(src)?.probe().await;
+        return Prometheus::new(src)?.probe().await.map(|_| ());
     }
     let path = match src.kind {
         SourceKind::Alertmanager => "/api/v2/status",

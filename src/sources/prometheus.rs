@@ -206,10 +206,21 @@ impl Prometheus {
         self.call("/api/v1/query_range", params).await
     }
 
-    /// A cheap query that proves the server answers PromQL.
-    pub async fn probe(&self) -> Result<(), SourceError> {
-        let now = chrono::Utc::now().timestamp() as f64;
-        self.query("1", now).await.map(|_| ())
+    /// Asks the server who it is (`/api/v1/status/buildinfo`); returns its version.
+    pub async fn probe(&self) -> Result<String, SourceError> {
+        let req = self.http.client.get(self.http.url("/api/v1/status/buildinfo"));
+        let (status, _, body) = self.http.send(req).await?;
+        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|_| SourceError::Http {
+            status,
+            message: short_body(&body),
+        })?;
+        if v["status"] != "success" {
+            return Err(SourceError::Http {
+                status,
+                message: short_body(&body),
+            });
+        }
+        Ok(crate::sanitize::line(v["data"]["version"].as_str().unwrap_or("unknown")))
     }
 
     /// Runs one API call, retrying with backoff only where the status says so, all within the

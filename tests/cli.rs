@@ -1,0 +1,143 @@
+//! The command line as a user meets it: first run without config, init, check, snapshot --demo.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn oncall(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oncall"))
+        .args(args)
+        .env_remove("ONCALL_CONFIG")
+        .env_remove("NO_COLOR")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn without_a_config_it_says_how_to_start() {
+    let home = tempfile::tempdir().unwrap();
+    let out = oncall(home.path(), &["snapshot"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("oncall --demo") && err.contains("oncall init"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.lines().count() <= 2, "one readable paragraph: {err}");
+}
+
+#[test]
+fn init_writes_the_example_once_and_never_overwrites() {
+    let home = tempfile::tempdir().unwrap();
+    let out = oncall(home.path(), &["init"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let path = home.path().join("config/oncall/config.toml");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(written, std::fs::read_to_string("config.example.toml").unwrap());
+
+    std::fs::write(&path, "# mine\n").unwrap();
+    let out = oncall(home.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not overwriting"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+}
+
+#[test]
+fn a_bad_config_is_one_paragraph_with_file_line_key() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("bad.toml");
+    std::fs::write(&cfg, "[general]\nrefresh = \"10s\"\nthemes = \"dark\"\n").unwrap();
+    let out = oncall(home.path(), &["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{}:3:1: key `general.themes`", cfg.display())), "{err}");
+    assert!(err.contains("did you mean `theme`?"), "{err}");
+}
+
+#[test]
+fn check_fails_on_an_unreachable_source_and_passes_on_the_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("dead.toml");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        &cfg,
+        format!("[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:{port}\"\ntimeout = \"1s\"\n"),
+    )
+    .unwrap();
+    let out = oncall(home.path(), &["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains("FAIL  prom") && report.contains("refused"), "{report}");
+
+    let out = oncall(home.path(), &["check", "--demo"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("ok    prom"));
+}
+
+#[test]
+fn demo_snapshot_has_every_board_panel_with_data() {
+    let home = tempfile::tempdir().unwrap();
+    let out = oncall(home.path(), &["snapshot", "--demo", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let raw = text(&out.stdout);
+    assert!(!raw.contains('\u{1b}') && !raw.contains("\\u001b"), "escape in snapshot");
+    let snap: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(snap["sources"][0]["status"], "ok");
+    let panels = snap["panels"].as_array().unwrap();
+    let ids: Vec<&str> = panels.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "system-health", "request-rate", "error-rate", "active-users", "response-time",
+            "traffic", "db-connections", "transactions", "slow-queries"
+        ]
+    );
+    for p in panels {
+        assert_ne!(p["status"], "error", "{p}");
+        assert_ne!(p["status"], "nodata", "{p}");
+        assert!(p["value"].is_number(), "{p}");
+        assert!(chrono::DateTime::parse_from_rfc3339(p["updated_at"].as_str().unwrap()).is_ok());
+    }
+    let latency = panels.iter().find(|p| p["id"] == "response-time").unwrap();
+    assert_eq!(latency["series"].as_array().unwrap().len(), 3);
+    assert!(latency["series"][0]["points"].as_array().unwrap().len() > 100);
+    assert!(chrono::DateTime::parse_from_rfc3339(snap["generated_at"].as_str().unwrap()).is_ok());
+}
+
+#[test]
+fn demo_snapshot_text_fits_80x24() {
+    let home = tempfile::tempdir().unwrap();
+    let out = oncall(
+        home.path(),
+        &["snapshot", "--demo", "--width", "80", "--height", "24"],
+    );
+    assert!(out.status.success());
+    let frame = text(&out.stdout);
+    let lines: Vec<&str> = frame.lines().collect();
+    assert_eq!(lines.len(), 24, "{frame}");
+    for l in &lines {
+        assert!(unicode_width::UnicodeWidthStr::width(*l) <= 80, "too wide: {l}");
+    }
+    for title in ["System Health", "Error rate", "Response time", "DB connections", "Slow queries"] {
+        assert!(frame.contains(title), "{title} missing at 80x24:\n{frame}");
+    }
+}
+
+#[test]
+fn completions_are_printed() {
+    let home = tempfile::tempdir().unwrap();
+    let out = oncall(home.path(), &["completions", "bash"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("snapshot"));
+}
