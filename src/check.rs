@@ -68,7 +68,12 @@ pub fn report(path: &std::path::Path, probes: &[Probe]) -> (String, bool) {
             )),
             Err(e) => {
                 ok = false;
-                out.push_str(&format!("FAIL  {} ({} {}): {e}\n", p.id, p.kind.name(), p.url));
+                out.push_str(&format!(
+                    "FAIL  {} ({} {}): {e}\n",
+                    p.id,
+                    p.kind.name(),
+                    p.url
+                ));
             }
         }
     }

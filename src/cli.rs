@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "oncall", version, about = "A terminal dashboard for the engineer on call")]
+#[command(
+    name = "oncall",
+    version,
+    about = "A terminal dashboard for the engineer on call"
+)]
 pub struct Cli {
     /// Config file (default: $ONCALL_CONFIG, else ~/.config/oncall/config.toml)
     #[arg(long, global = true, value_name = "FILE")]

@@ -22,7 +22,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(Command::Init) => return init(),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(*shell, &mut Cli::command(), "oncall", &mut std::io::stdout());
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "oncall",
+                &mut std::io::stdout(),
+            );
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::DemoServer { listen }) => return demo_server(*listen).await,
@@ -50,12 +55,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let state = crate::snapshot::collect(&cfg, wait).await;
             let out = match format {
                 Format::Json => serde_json::to_string_pretty(&crate::snapshot::to_json(&state))?,
-                Format::Text => {
-                    crate::snapshot::to_text(&crate::snapshot::render(&state, &theme, width, height))
-                }
-                Format::Ansi => {
-                    crate::snapshot::to_ansi(&crate::snapshot::render(&state, &theme, width, height))
-                }
+                Format::Text => crate::snapshot::to_text(&crate::snapshot::render(
+                    &state, &theme, width, height,
+                )),
+                Format::Ansi => crate::snapshot::to_ansi(&crate::snapshot::render(
+                    &state, &theme, width, height,
+                )),
             };
             println!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
@@ -65,7 +70,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let path = cfg.path.clone().unwrap_or_else(|| "(demo)".into());
             let (report, ok) = crate::check::report(&path, &probes);
             print!("{report}");
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         _ => {
             let mut cfg = cfg;
@@ -81,10 +90,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn load(cli: &Cli) -> Result<(Config, Option<DemoStack>), ConfigError> {
     if cli.demo {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let stack = DemoStack::start(addr).await.map_err(|e| ConfigError::Read {
-            path: "(demo stack)".into(),
-            source: e,
-        })?;
+        let stack = DemoStack::start(addr)
+            .await
+            .map_err(|e| ConfigError::Read {
+                path: "(demo stack)".into(),
+                source: e,
+            })?;
         return Ok((Config::demo(&stack.prometheus_url()), Some(stack)));
     }
     let path = cli.config.clone().unwrap_or_else(config::default_path);
@@ -93,7 +104,10 @@ async fn load(cli: &Cli) -> Result<(Config, Option<DemoStack>), ConfigError> {
 
 /// The theme to use, and a warning for the status bar when it had to fall back.
 fn theme(cli: &Cli, cfg: &Config) -> (Theme, Option<String>) {
-    let name = cli.theme.clone().unwrap_or_else(|| cfg.general.theme.clone());
+    let name = cli
+        .theme
+        .clone()
+        .unwrap_or_else(|| cfg.general.theme.clone());
     let (theme, message) = match Theme::load(&name, &config::config_dir().join("themes")) {
         Ok(t) => (t, None),
         Err(e) => (Theme::fallback(), Some(format!("{e}; using dark"))),

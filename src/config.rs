@@ -340,8 +340,7 @@ impl Config {
 
     /// Parses and validates config text; `path` is used in messages only.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut cfg: Config =
-            toml::from_str(text).map_err(|e| error::from_toml(&e, text, path))?;
+        let mut cfg: Config = toml::from_str(text).map_err(|e| error::from_toml(&e, text, path))?;
         cfg.path = Some(path.to_path_buf());
         validate::validate(&cfg, text, path)?;
         Ok(cfg)

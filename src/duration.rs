@@ -26,7 +26,9 @@ impl fmt::Display for Dur {
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        parse_duration(&s).map(Dur).map_err(serde::de::Error::custom)
+        parse_duration(&s)
+            .map(Dur)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -70,7 +72,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn bad(text: &str) -> String {
-    format!("`{text}` is not a duration; write it like \"500ms\", \"10s\", \"2m\", \"1h30m\" or \"1d\"")
+    format!(
+        "`{text}` is not a duration; write it like \"500ms\", \"10s\", \"2m\", \"1h30m\" or \"1d\""
+    )
 }
 
 /// Short human form: `45s`, `3m`, `2h05m`, `3d`.

@@ -86,7 +86,10 @@ pub async fn fetch(prom: &Prometheus, spec: &FetchSpec) -> Result<Vec<Vec<Series
 pub fn load_error(e: &SourceError) -> LoadError {
     let source_down = match e {
         SourceError::Api { error_type, .. } => {
-            matches!(error_type.as_str(), "timeout" | "canceled" | "unavailable" | "internal")
+            matches!(
+                error_type.as_str(),
+                "timeout" | "canceled" | "unavailable" | "internal"
+            )
         }
         SourceError::Http { status, .. } => *status >= 500 || *status == 401 || *status == 403,
         _ => true,

@@ -72,7 +72,9 @@ impl Http {
             let password = secret_env(var)?;
             let raw = format!("{user}:{password}");
             let mut value = HeaderValue::from_str(&format!("Basic {}", base64(raw.as_bytes())))
-                .map_err(|_| SourceError::Setup("the basic credentials hold invalid bytes".into()))?;
+                .map_err(|_| {
+                    SourceError::Setup("the basic credentials hold invalid bytes".into())
+                })?;
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
@@ -89,7 +91,10 @@ impl Http {
                 SourceError::Setup(format!("cannot read ca_file {}: {e}", ca.display()))
             })?;
             let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                SourceError::Setup(format!("ca_file {} is not a PEM certificate: {e}", ca.display()))
+                SourceError::Setup(format!(
+                    "ca_file {} is not a PEM certificate: {e}",
+                    ca.display()
+                ))
             })?;
             builder = builder.add_root_certificate(cert);
         }
@@ -161,7 +166,10 @@ fn bearer_token(cfg: &SourceConfig) -> Result<Option<String>, SourceError> {
     }
     if let Some(path) = &cfg.bearer_token_file {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            SourceError::Setup(format!("cannot read bearer_token_file {}: {e}", path.display()))
+            SourceError::Setup(format!(
+                "cannot read bearer_token_file {}: {e}",
+                path.display()
+            ))
         })?;
         return Ok(Some(text.trim().to_string()));
     }

@@ -124,7 +124,9 @@ impl State {
 
     /// Panel indexes of the page on screen.
     pub fn page_panels(&self) -> &[usize] {
-        self.pages.get(self.page).map_or(&[], |p| p.panels.as_slice())
+        self.pages
+            .get(self.page)
+            .map_or(&[], |p| p.panels.as_slice())
     }
 
     /// The focused panel's index into `panels`.

@@ -55,8 +55,28 @@ macro_rules! roles {
 }
 
 roles!(
-    background, text, muted, border, border_focus, title, header, key, ok, warn, crit, nodata,
-    stale, error, threshold, p0, p1, p2, p3, p4, selection, banner
+    background,
+    text,
+    muted,
+    border,
+    border_focus,
+    title,
+    header,
+    key,
+    ok,
+    warn,
+    crit,
+    nodata,
+    stale,
+    error,
+    threshold,
+    p0,
+    p1,
+    p2,
+    p3,
+    p4,
+    selection,
+    banner
 );
 
 #[derive(Deserialize)]
@@ -137,7 +157,11 @@ impl Theme {
             Some((n, text)) => Theme::parse(n, text).map_err(|e| format!("theme {n}: {e}")),
             None => Err(format!(
                 "no theme `{name}` (built-in: {}; or add {})",
-                BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 file.display()
             )),
         }
@@ -161,10 +185,28 @@ impl Theme {
         };
         let mut t = self.clone();
         for s in [
-            &mut t.background, &mut t.text, &mut t.muted, &mut t.border, &mut t.border_focus,
-            &mut t.title, &mut t.header, &mut t.key, &mut t.ok, &mut t.warn, &mut t.crit,
-            &mut t.nodata, &mut t.stale, &mut t.error, &mut t.threshold, &mut t.p0, &mut t.p1,
-            &mut t.p2, &mut t.p3, &mut t.p4, &mut t.selection, &mut t.banner,
+            &mut t.background,
+            &mut t.text,
+            &mut t.muted,
+            &mut t.border,
+            &mut t.border_focus,
+            &mut t.title,
+            &mut t.header,
+            &mut t.key,
+            &mut t.ok,
+            &mut t.warn,
+            &mut t.crit,
+            &mut t.nodata,
+            &mut t.stale,
+            &mut t.error,
+            &mut t.threshold,
+            &mut t.p0,
+            &mut t.p1,
+            &mut t.p2,
+            &mut t.p3,
+            &mut t.p4,
+            &mut t.selection,
+            &mut t.banner,
         ] {
             *s = strip(*s);
         }
@@ -217,8 +259,9 @@ pub fn color(text: &str) -> Result<Color, String> {
     if let Ok(i) = text.parse::<u8>() {
         return Ok(Color::Indexed(i));
     }
-    text.parse::<Color>()
-        .map_err(|_| format!("`{text}` is not a colour (\"#rrggbb\", a name like \"red\", or 0-255)"))
+    text.parse::<Color>().map_err(|_| {
+        format!("`{text}` is not a colour (\"#rrggbb\", a name like \"red\", or 0-255)")
+    })
 }
 
 #[cfg(test)]

@@ -81,7 +81,11 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
 
 fn clock(state: &State) -> String {
     match state.timezone {
-        Some(tz) => state.now.with_timezone(&tz).format("%H:%M:%S %Z").to_string(),
+        Some(tz) => state
+            .now
+            .with_timezone(&tz)
+            .format("%H:%M:%S %Z")
+            .to_string(),
         None => state
             .now
             .with_timezone(&chrono::Local)
@@ -212,25 +216,10 @@ fn first_visible_row(heights: &[u16], focus_row: usize, avail: u16) -> usize {
 
 /// A style for text that is shown dimmed because it is old.
 pub(crate) fn stale_if(style: Style, stale: bool, theme: &Theme) -> Style {
-    if stale { style.patch(theme.stale) } else { style }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spare_lines_go_to_charts() {
-        assert_eq!(fill_height(&[5, 10, 5], &[false, true, false], 48), vec![5, 38, 5]);
-        assert_eq!(fill_height(&[5, 5], &[false, false], 13), vec![7, 6]);
-        assert_eq!(fill_height(&[5, 10, 5], &[false, true, false], 12), vec![5, 10, 5]);
-    }
-
-    #[test]
-    fn scrolls_only_as_far_as_needed() {
-        assert_eq!(first_visible_row(&[5, 10, 5], 2, 22), 0);
-        assert_eq!(first_visible_row(&[5, 10, 5], 2, 16), 1);
-        assert_eq!(first_visible_row(&[5, 10, 5], 0, 3), 0);
+    if stale {
+        style.patch(theme.stale)
+    } else {
+        style
     }
 }
 
@@ -270,4 +259,29 @@ pub(crate) fn threshold_caption(
         .filter_map(|(n, v)| v.map(|v| format!("{n} {op} {}", crate::format::value(v, unit, None))))
         .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spare_lines_go_to_charts() {
+        assert_eq!(
+            fill_height(&[5, 10, 5], &[false, true, false], 48),
+            vec![5, 38, 5]
+        );
+        assert_eq!(fill_height(&[5, 5], &[false, false], 13), vec![7, 6]);
+        assert_eq!(
+            fill_height(&[5, 10, 5], &[false, true, false], 12),
+            vec![5, 10, 5]
+        );
+    }
+
+    #[test]
+    fn scrolls_only_as_far_as_needed() {
+        assert_eq!(first_visible_row(&[5, 10, 5], 2, 22), 0);
+        assert_eq!(first_visible_row(&[5, 10, 5], 2, 16), 1);
+        assert_eq!(first_visible_row(&[5, 10, 5], 0, 3), 0);
+    }
 }

@@ -102,7 +102,8 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         }
         p.in_flight = true;
         p.next_due = now
-            + chrono::Duration::from_std(p.refresh).unwrap_or_else(|_| chrono::Duration::seconds(10));
+            + chrono::Duration::from_std(p.refresh)
+                .unwrap_or_else(|_| chrono::Duration::seconds(10));
         let range = p.cfg.kind.wants_range().then(|| {
             let history = p.cfg.history().as_secs_f64();
             let points = if p.cfg.kind == crate::config::PanelKind::Timeseries {
@@ -192,7 +193,10 @@ mod tests {
     fn range_panels_ask_for_history() {
         let mut s = demo_state();
         let fx = update(&mut s, Action::Tick, t(10_000));
-        let Some(Effect::Fetch(spec)) = fx.iter().find(|e| matches!(e, Effect::Fetch(f) if f.queries.len() == 3)) else {
+        let Some(Effect::Fetch(spec)) = fx
+            .iter()
+            .find(|e| matches!(e, Effect::Fetch(f) if f.queries.len() == 3))
+        else {
             panic!("no latency fetch in {fx:?}");
         };
         let (start, step) = spec.range.unwrap_or((0.0, 0.0));
@@ -208,10 +212,17 @@ mod tests {
             labels: Default::default(),
             points: vec![(100.0, 0.02)],
         }];
-        let err_panel = s.panels.iter().position(|p| p.id == "error-rate").unwrap_or(0);
+        let err_panel = s
+            .panels
+            .iter()
+            .position(|p| p.id == "error-rate")
+            .unwrap_or(0);
         update(
             &mut s,
-            Action::PanelLoaded { panel: err_panel, result: Ok(vec![series]) },
+            Action::PanelLoaded {
+                panel: err_panel,
+                result: Ok(vec![series]),
+            },
             t(101),
         );
         let p = &s.panels[err_panel];
@@ -221,17 +232,40 @@ mod tests {
         // Due again after the refresh interval (5 s in the demo), not before.
         assert!(update(&mut s, Action::Tick, t(103)).is_empty());
         let fx = update(&mut s, Action::Tick, t(106));
-        assert!(fx.iter().any(|e| matches!(e, Effect::Fetch(f) if f.panel == err_panel)));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::Fetch(f) if f.panel == err_panel))
+        );
     }
 
     #[test]
     fn failure_keeps_last_data_and_marks_source() {
         let mut s = demo_state();
         update(&mut s, Action::Tick, t(100));
-        let ok = vec![vec![Series { labels: Default::default(), points: vec![(100.0, 850.0)] }]];
-        update(&mut s, Action::PanelLoaded { panel: 1, result: Ok(ok) }, t(101));
-        let err = LoadError { message: "cannot connect: connection refused".into(), source_down: true };
-        update(&mut s, Action::PanelLoaded { panel: 1, result: Err(err) }, t(110));
+        let ok = vec![vec![Series {
+            labels: Default::default(),
+            points: vec![(100.0, 850.0)],
+        }]];
+        update(
+            &mut s,
+            Action::PanelLoaded {
+                panel: 1,
+                result: Ok(ok),
+            },
+            t(101),
+        );
+        let err = LoadError {
+            message: "cannot connect: connection refused".into(),
+            source_down: true,
+        };
+        update(
+            &mut s,
+            Action::PanelLoaded {
+                panel: 1,
+                result: Err(err),
+            },
+            t(110),
+        );
         let p = &s.panels[1];
         assert_eq!(p.status(), crate::state::Status::Error);
         assert!(p.is_stale());
@@ -248,7 +282,10 @@ mod tests {
         update(&mut s, Action::Right, t(0));
         assert_eq!(s.focus, 5);
         update(&mut s, Action::Down, t(0));
-        assert_eq!(s.focus, 8, "traffic (col 14) is nearest slow queries (col 16)");
+        assert_eq!(
+            s.focus, 8,
+            "traffic (col 14) is nearest slow queries (col 16)"
+        );
         update(&mut s, Action::FocusPrev, t(0));
         assert_eq!(s.focus, 7);
         update(&mut s, Action::Bottom, t(0));

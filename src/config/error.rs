@@ -31,13 +31,7 @@ pub struct Located {
 
 impl fmt::Display for Located {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: ",
-            self.path.display(),
-            self.line,
-            self.column
-        )?;
+        write!(f, "{}:{}:{}: ", self.path.display(), self.line, self.column)?;
         if !self.key.is_empty() {
             write!(f, "key `{}`: ", self.key)?;
         }
@@ -77,7 +71,10 @@ pub fn key_at(text: &str, offset: usize) -> String {
         }
     }
     if line.starts_with('[') {
-        return line.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+        return line
+            .trim_matches(|c| c == '[' || c == ']')
+            .trim()
+            .to_string();
     }
     let key = line
         .split_once('=')

@@ -91,7 +91,11 @@ fn validate_source(ctx: &Ctx<'_>, id: &str, src: &SourceConfig) -> Result<(), Co
             return Err(ctx.err(
                 here("url"),
                 &key("url"),
-                format!("`{}` is not http or https (scheme `{}`)", src.url, u.scheme()),
+                format!(
+                    "`{}` is not http or https (scheme `{}`)",
+                    src.url,
+                    u.scheme()
+                ),
             ));
         }
         Err(e) => {
@@ -147,7 +151,11 @@ fn validate_panel(
                     &key("source"),
                     format!(
                         "no source `{s}` is configured; known sources: {}",
-                        if known.is_empty() { "none".into() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
                     ),
                 ));
             }

@@ -208,19 +208,25 @@ impl Prometheus {
 
     /// Asks the server who it is (`/api/v1/status/buildinfo`); returns its version.
     pub async fn probe(&self) -> Result<String, SourceError> {
-        let req = self.http.client.get(self.http.url("/api/v1/status/buildinfo"));
+        let req = self
+            .http
+            .client
+            .get(self.http.url("/api/v1/status/buildinfo"));
         let (status, _, body) = self.http.send(req).await?;
-        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|_| SourceError::Http {
-            status,
-            message: short_body(&body),
-        })?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|_| SourceError::Http {
+                status,
+                message: short_body(&body),
+            })?;
         if v["status"] != "success" {
             return Err(SourceError::Http {
                 status,
                 message: short_body(&body),
             });
         }
-        Ok(crate::sanitize::line(v["data"]["version"].as_str().unwrap_or("unknown")))
+        Ok(crate::sanitize::line(
+            v["data"]["version"].as_str().unwrap_or("unknown"),
+        ))
     }
 
     /// Runs one API call, retrying with backoff only where the status says so, all within the

@@ -267,10 +267,7 @@ mod tests {
             thresholds: None,
         };
         assert_eq!(series_name(&q, &l), "api a:1");
-        let q = QueryConfig {
-            legend: None,
-            ..q
-        };
+        let q = QueryConfig { legend: None, ..q };
         assert_eq!(series_name(&q, &l), "{instance=\"a:1\",job=\"api\"}");
         assert_eq!(series_name(&q, &Labels::new()), "up");
     }

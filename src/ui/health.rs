@@ -21,9 +21,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let p = view.panel;
     let stale = p.is_stale();
     let summary_style = super::stale_if(theme.status(p.data_status()), stale, theme);
-    let mut lines = vec![Line::from(Span::styled(p.display(), summary_style))];
-    let rows = usize::from(area.height.saturating_sub(1));
-    let cells = cells(&p.series, rows, usize::from(area.width));
+    let all_rows = usize::from(area.height);
+    let cells = cells(&p.series, all_rows.saturating_sub(1), usize::from(area.width));
     let width = cells
         .iter()
         .map(|c| unicode_width::UnicodeWidthStr::width(c.name.as_str()) + 9)
@@ -31,6 +30,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         .unwrap_or(10)
         .min(usize::from(area.width).max(1));
     let per_row = (usize::from(area.width) / width).max(1);
+    // The "4/5 up" line only when the cells leave room for it (the title shows ✓/✖ anyway).
+    let needed = cells.len().div_ceil(per_row);
+    let mut lines = Vec::new();
+    if needed < all_rows {
+        lines.push(Line::from(Span::styled(p.display(), summary_style)));
+    }
+    let rows = all_rows - lines.len();
     for chunk in cells.chunks(per_row).take(rows) {
         let mut spans = Vec::new();
         for c in chunk {
@@ -63,14 +69,22 @@ fn cells(series: &[SeriesData], rows: usize, width: usize) -> Vec<Cell> {
             total: 1,
         })
         .collect();
-    let longest = per_target.iter().map(|c| c.name.len() + 9).max().unwrap_or(10);
+    let longest = per_target
+        .iter()
+        .map(|c| c.name.len() + 9)
+        .max()
+        .unwrap_or(10);
     let capacity = rows * (width / longest.max(1)).max(1);
     let mut out = if per_target.len() <= capacity {
         per_target
     } else {
         let mut jobs: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for s in series {
-            let job = s.labels.get("job").cloned().unwrap_or_else(|| s.name.clone());
+            let job = s
+                .labels
+                .get("job")
+                .cloned()
+                .unwrap_or_else(|| s.name.clone());
             let e = jobs.entry(job).or_default();
             e.0 += usize::from(s.last() > 0.0);
             e.1 += 1;

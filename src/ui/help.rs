@@ -9,7 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, _state: &State, theme: &Theme) {
-    let key_w = KEY_HELP.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(8);
+    let key_w = KEY_HELP
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(8);
     let mut lines: Vec<Line<'_>> = KEY_HELP
         .iter()
         .map(|(k, what)| {
@@ -20,7 +24,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, _state: &State, theme: &Theme) 
         })
         .collect();
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(" Esc or ? closes this help", theme.muted)));
+    lines.push(Line::from(Span::styled(
+        " Esc or ? closes this help",
+        theme.muted,
+    )));
     let width = (key_w as u16 + 44).min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
     let r = Rect::new(

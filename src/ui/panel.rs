@@ -52,7 +52,11 @@ fn title_right<'a>(
     let title_w = unicode_width::UnicodeWidthStr::width(p.cfg.title.as_str()) + 2;
     let room = usize::from(width).saturating_sub(title_w + 4);
     let full = mark.chars().count() + 2 + age.chars().count();
-    let age_style = if p.is_stale() { theme.stale } else { theme.muted };
+    let age_style = if p.is_stale() {
+        theme.stale
+    } else {
+        theme.muted
+    };
     if full <= room {
         return vec![
             Span::styled(format!(" {mark} "), theme.status(status)),
@@ -76,7 +80,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(border)
-        .title_top(Line::from(Span::styled(format!(" {} ", p.cfg.title), theme.title)))
+        .title_top(Line::from(Span::styled(
+            format!(" {} ", p.cfg.title),
+            theme.title,
+        )))
         .title_top(Line::from(right).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);

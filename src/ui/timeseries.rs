@@ -18,7 +18,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let p = view.panel;
     let stale = p.is_stale();
     let legend = legend(&p.series, p.cfg.unit, p.cfg.decimals, theme, stale);
-    frame.render_widget(Paragraph::new(legend), Rect::new(area.x, area.y, area.width, 1));
+    frame.render_widget(
+        Paragraph::new(legend),
+        Rect::new(area.x, area.y, area.width, 1),
+    );
     if area.height < 3 {
         return;
     }
@@ -81,15 +84,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
                 .style(theme.muted)
                 .labels([Span::raw(format!("-{history}")), Span::raw("now")]),
         )
-        .y_axis(
-            Axis::default()
-                .bounds([lo, hi])
-                .style(theme.muted)
-                .labels([
-                    Span::raw(crate::format::axis(lo, unit)),
-                    Span::raw(crate::format::axis(hi, unit)),
-                ]),
-        );
+        .y_axis(Axis::default().bounds([lo, hi]).style(theme.muted).labels([
+            Span::raw(crate::format::axis(lo, unit)),
+            Span::raw(crate::format::axis(hi, unit)),
+        ]));
     frame.render_widget(chart, chart_area);
 }
 
