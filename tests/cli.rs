@@ -28,7 +28,10 @@ fn without_a_config_it_says_how_to_start() {
     let out = oncall(home.path(), &["snapshot"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("oncall --demo") && err.contains("oncall init"), "{err}");
+    assert!(
+        err.contains("oncall --demo") && err.contains("oncall init"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.lines().count() <= 2, "one readable paragraph: {err}");
 }
@@ -40,7 +43,10 @@ fn init_writes_the_example_once_and_never_overwrites() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let path = home.path().join("config/oncall/config.toml");
     let written = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(written, std::fs::read_to_string("config.example.toml").unwrap());
+    assert_eq!(
+        written,
+        std::fs::read_to_string("config.example.toml").unwrap()
+    );
 
     std::fs::write(&path, "# mine\n").unwrap();
     let out = oncall(home.path(), &["init"]);
@@ -57,7 +63,10 @@ fn a_bad_config_is_one_paragraph_with_file_line_key() {
     let out = oncall(home.path(), &["check", "--config", cfg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains(&format!("{}:3:1: key `general.themes`", cfg.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:3:1: key `general.themes`", cfg.display())),
+        "{err}"
+    );
     assert!(err.contains("did you mean `theme`?"), "{err}");
 }
 
@@ -78,7 +87,10 @@ fn check_fails_on_an_unreachable_source_and_passes_on_the_demo() {
     let out = oncall(home.path(), &["check", "--config", cfg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let report = text(&out.stdout);
-    assert!(report.contains("FAIL  prom") && report.contains("refused"), "{report}");
+    assert!(
+        report.contains("FAIL  prom") && report.contains("refused"),
+        "{report}"
+    );
 
     let out = oncall(home.path(), &["check", "--demo"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
@@ -91,7 +103,10 @@ fn demo_snapshot_has_every_board_panel_with_data() {
     let out = oncall(home.path(), &["snapshot", "--demo", "--format", "json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let raw = text(&out.stdout);
-    assert!(!raw.contains('\u{1b}') && !raw.contains("\\u001b"), "escape in snapshot");
+    assert!(
+        !raw.contains('\u{1b}') && !raw.contains("\\u001b"),
+        "escape in snapshot"
+    );
     let snap: Value = serde_json::from_str(&raw).unwrap();
     assert_eq!(snap["sources"][0]["status"], "ok");
     let panels = snap["panels"].as_array().unwrap();
@@ -99,8 +114,15 @@ fn demo_snapshot_has_every_board_panel_with_data() {
     assert_eq!(
         ids,
         [
-            "system-health", "request-rate", "error-rate", "active-users", "response-time",
-            "traffic", "db-connections", "transactions", "slow-queries"
+            "system-health",
+            "request-rate",
+            "error-rate",
+            "active-users",
+            "response-time",
+            "traffic",
+            "db-connections",
+            "transactions",
+            "slow-queries"
         ]
     );
     for p in panels {
@@ -127,9 +149,18 @@ fn demo_snapshot_text_fits_80x24() {
     let lines: Vec<&str> = frame.lines().collect();
     assert_eq!(lines.len(), 24, "{frame}");
     for l in &lines {
-        assert!(unicode_width::UnicodeWidthStr::width(*l) <= 80, "too wide: {l}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(*l) <= 80,
+            "too wide: {l}"
+        );
     }
-    for title in ["System Health", "Error rate", "Response time", "DB connections", "Slow queries"] {
+    for title in [
+        "System Health",
+        "Error rate",
+        "Response time",
+        "DB connections",
+        "Slow queries",
+    ] {
         assert!(frame.contains(title), "{title} missing at 80x24:\n{frame}");
     }
 }

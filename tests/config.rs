@@ -23,7 +23,11 @@ fn example_config_parses_with_every_documented_key() {
                 && t[2..].split_once(" = ").is_some_and(|(k, _)| {
                     !k.contains(' ') && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
                 });
-            if key_like { t[2..].to_string() } else { l.to_string() }
+            if key_like {
+                t[2..].to_string()
+            } else {
+                l.to_string()
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -31,7 +35,10 @@ fn example_config_parses_with_every_documented_key() {
         .replace("bearer_token_file = ", "# bearer_token_file = ");
     let cfg = Config::parse(&uncommented, Path::new("uncommented.toml"))
         .unwrap_or_else(|e| panic!("a documented key is not accepted: {e}"));
-    assert_eq!(cfg.sources["prom"].bearer_token_env.as_deref(), Some("PROM_TOKEN"));
+    assert_eq!(
+        cfg.sources["prom"].bearer_token_env.as_deref(),
+        Some("PROM_TOKEN")
+    );
     assert_eq!(cfg.general.user.as_deref(), Some("alice"));
 }
 
@@ -181,5 +188,8 @@ fn bad_configs_name_file_line_and_key() {
 fn a_missing_file_says_how_to_start() {
     let err = Config::load(Path::new("/nonexistent/oncall.toml")).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("oncall --demo") && msg.contains("oncall init"), "{msg}");
+    assert!(
+        msg.contains("oncall --demo") && msg.contains("oncall init"),
+        "{msg}"
+    );
 }

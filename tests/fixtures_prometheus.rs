@@ -43,7 +43,9 @@ impl Fixture {
     }
 
     fn is_json(&self) -> bool {
-        self.content_type.as_deref().is_some_and(|c| c.contains("json"))
+        self.content_type
+            .as_deref()
+            .is_some_and(|c| c.contains("json"))
     }
 }
 
@@ -150,7 +152,10 @@ fn ok(name: &str) -> QueryResult {
 fn err(name: &str) -> SourceError {
     let f = fixture(name);
     match f.parse() {
-        Ok(r) => panic!("{name} (HTTP {}) parsed as {r:?}, expected an error", f.status),
+        Ok(r) => panic!(
+            "{name} (HTTP {}) parsed as {r:?}, expected an error",
+            f.status
+        ),
         Err(e) => e,
     }
 }
@@ -183,7 +188,8 @@ fn every_fixture_parses_without_panicking_and_as_its_kind() {
         for body in bodies {
             let ct = f.content_type.clone();
             let status = f.status;
-            let result = std::panic::catch_unwind(move || parse_response(status, ct.as_deref(), &body));
+            let result =
+                std::panic::catch_unwind(move || parse_response(status, ct.as_deref(), &body));
             let Ok(result) = result else {
                 failures.push(format!("{}: parse_response panicked", f.name));
                 continue;
@@ -205,7 +211,11 @@ fn every_fixture_parses_without_panicking_and_as_its_kind() {
                         "{}: HTTP {} ({}) gave {e:?}",
                         f.name,
                         f.status,
-                        if json { "JSON envelope, expected Api" } else { "plain text, expected Http" }
+                        if json {
+                            "JSON envelope, expected Api"
+                        } else {
+                            "plain text, expected Http"
+                        }
                     )),
                 }
             }
@@ -229,7 +239,11 @@ fn instant_vectors() {
 
     let r = ok("query_vector_no_metric_name.json");
     assert_eq!(r.series.len(), 4);
-    assert!(r.series.iter().all(|s| s.labels.len() == 1 && s.labels.contains_key("job")));
+    assert!(
+        r.series
+            .iter()
+            .all(|s| s.labels.len() == 1 && s.labels.contains_key("job"))
+    );
 
     let r = ok("query_vector_nan_from_division.json");
     assert_eq!(r.series.len(), 1);
@@ -293,7 +307,12 @@ fn range_matrices() {
     assert_eq!(node.points.len(), 6);
     assert_eq!(node.points[0], (1_795_808_982.0, 0.0));
     assert_eq!(node.points[5], (1_795_808_992.0, 0.0));
-    assert!(by_label(&r, "job", "prometheus").points.iter().all(|p| p.1 == 1.0));
+    assert!(
+        by_label(&r, "job", "prometheus")
+            .points
+            .iter()
+            .all(|p| p.1 == 1.0)
+    );
 
     let r = ok("query_range_post_form.json");
     assert_eq!((r.result_type, r.series.len()), (ResultType::Matrix, 4));
@@ -316,8 +335,14 @@ fn scalars() {
     assert_eq!(r.series[0].points, [(1_795_808_932.123, 2.0)]);
 
     assert!(only_value(&ok("query_scalar_nan.json").series[0]).is_nan());
-    assert_eq!(only_value(&ok("query_scalar_pos_inf.json").series[0]), f64::INFINITY);
-    assert_eq!(only_value(&ok("query_scalar_neg_inf.json").series[0]), f64::NEG_INFINITY);
+    assert_eq!(
+        only_value(&ok("query_scalar_pos_inf.json").series[0]),
+        f64::INFINITY
+    );
+    assert_eq!(
+        only_value(&ok("query_scalar_neg_inf.json").series[0]),
+        f64::NEG_INFINITY
+    );
 
     // Written out in full decimal by 2.42: 67 zeros, then the digits.
     let tiny = ok("query_scalar_tiny_value.json");
@@ -346,7 +371,10 @@ fn huge_label_sets() {
     let r = ok("query_vector_huge_labels.json");
     assert_eq!(r.series.len(), 1);
     let labels = &r.series[0].labels;
-    assert_eq!(labels.keys().filter(|k| k.as_str() != "__name__").count(), 62);
+    assert_eq!(
+        labels.keys().filter(|k| k.as_str() != "__name__").count(),
+        62
+    );
     assert_eq!(labels["label_00"], "value-00-xxxxxxxxxxxxxxxxxxxx");
     assert_eq!(only_value(&r.series[0]), 42.0);
 }
@@ -372,7 +400,11 @@ fn warnings_and_infos_are_kept() {
     assert_eq!(r.series.len(), 1);
     assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
     assert_eq!(r.warnings[0], "results truncated due to limit");
-    assert!(r.warnings[1].starts_with("PromQL info:"), "{:?}", r.warnings);
+    assert!(
+        r.warnings[1].starts_with("PromQL info:"),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
@@ -467,7 +499,10 @@ fn json_error_envelopes_are_api_errors() {
         assert!(!retry, "{name}: 422 must not be retried");
     }
     let (_, message, _) = api("error_422_many_to_many.json");
-    assert!(message.contains("many-to-many matching not allowed"), "{message}");
+    assert!(
+        message.contains("many-to-many matching not allowed"),
+        "{message}"
+    );
 
     let (error_type, message, retry) = api("error_503_timeout.json");
     assert_eq!(error_type, "timeout");
@@ -482,9 +517,24 @@ fn json_error_envelopes_are_api_errors() {
 #[test]
 fn plain_text_errors_are_http_errors() {
     let cases = [
-        ("error_404_unknown_endpoint.txt", 404, "404 page not found", false),
-        ("error_405_method_not_allowed.txt", 405, "Method Not Allowed", false),
-        ("constructed_error_503_not_ready.txt", 503, "Service Unavailable", true),
+        (
+            "error_404_unknown_endpoint.txt",
+            404,
+            "404 page not found",
+            false,
+        ),
+        (
+            "error_405_method_not_allowed.txt",
+            405,
+            "Method Not Allowed",
+            false,
+        ),
+        (
+            "constructed_error_503_not_ready.txt",
+            503,
+            "Service Unavailable",
+            true,
+        ),
     ];
     for (name, want_status, want_message, want_retry) in cases {
         let e = err(name);

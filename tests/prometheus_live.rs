@@ -113,7 +113,9 @@ fn snapshot(cfg: &Path, format: &str) -> (String, std::process::ExitStatus) {
     let out = Command::new(env!("CARGO_BIN_EXE_oncall"))
         .args(["snapshot", "--config"])
         .arg(cfg)
-        .args(["--format", format, "--wait", "10s", "--width", "120", "--height", "30"])
+        .args([
+            "--format", format, "--wait", "10s", "--width", "120", "--height", "30",
+        ])
         .env("ONCALL_DATA_DIR", cfg.parent().unwrap())
         .output()
         .unwrap();
@@ -232,13 +234,22 @@ fn snapshot_text_shows_values_and_a_dead_source() {
     let (text, status) = snapshot(&cfg_path, "text");
     assert!(status.success(), "a dead source must not fail the snapshot");
     assert!(text.contains("prom ✗"), "{text}");
-    assert!(text.contains("error: cannot connect") && text.contains("refused"), "{text}");
+    assert!(
+        text.contains("error: cannot connect") && text.contains("refused"),
+        "{text}"
+    );
     let (json, _) = snapshot(&cfg_path, "json");
     let snap: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(snap["sources"][0]["status"], "error");
     let why = snap["sources"][0]["error"].as_str().unwrap();
     assert!(why.contains("connection refused"), "{why}");
-    assert!(snap["panels"].as_array().unwrap().iter().all(|p| p["status"] == "error"));
+    assert!(
+        snap["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "error")
+    );
 }
 
 /// Drives the same reducer and pollers as the TUI, without a terminal.
@@ -303,13 +314,20 @@ async fn dead_prometheus_goes_stale_then_recovers() {
     assert_eq!(p.status(), Status::Error);
     assert!(p.is_stale(), "the last good value stays, marked stale");
     assert_eq!(p.display(), "2.35%");
-    assert!(p.error.as_deref().unwrap().contains("connection refused"), "{:?}", p.error);
+    assert!(
+        p.error.as_deref().unwrap().contains("connection refused"),
+        "{:?}",
+        p.error
+    );
     assert_eq!(l.state.sources[0].status(), SourceStatus::Stale);
     assert!(l.state.sources[0].error_since.is_some());
 
     // New values while it was down; it comes back on the same port.
     tokio::task::block_in_place(|| {
-        pgw.push("app", &METRICS.replace("test_error_ratio 0.0235", "test_error_ratio 0.001"));
+        pgw.push(
+            "app",
+            &METRICS.replace("test_error_ratio 0.0235", "test_error_ratio 0.001"),
+        );
         prom.restart();
         common::wait_until("new value scraped", Duration::from_secs(30), || {
             prom.query("sum(test_error_ratio)")["data"]["result"][0]["value"][1] == "0.001"

@@ -133,8 +133,9 @@ impl PanelState {
     /// series' latest value.
     pub fn value(&self) -> f64 {
         match self.cfg.kind {
-            PanelKind::Health if self.series.is_empty() => f64::NAN,
+            PanelKind::Health if self.series.iter().all(|s| s.last().is_nan()) => f64::NAN,
             PanelKind::Health => self.series.iter().filter(|s| s.last() > 0.0).count() as f64,
+            // (NaN targets count as neither up nor down.)
             _ => self.series.first().map_or(f64::NAN, SeriesData::last),
         }
     }

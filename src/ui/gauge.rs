@@ -4,7 +4,8 @@ use super::panel::View;
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::widgets::{Gauge, Paragraph};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
@@ -25,12 +26,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         Rect::new(area.x, area.y, area.width, 1),
     );
     if area.height >= 2 {
-        let bar = Gauge::default()
-            .gauge_style(style)
-            .use_unicode(true)
-            .label("")
-            .ratio(ratio);
-        frame.render_widget(bar, Rect::new(area.x, area.y + 1, area.width, 1));
+        let bar = Line::from(vec![
+            Span::styled(bar(ratio, area.width), style),
+            Span::styled("", theme.muted),
+        ]);
+        frame.render_widget(
+            Paragraph::new(bar),
+            Rect::new(area.x, area.y + 1, area.width, 1),
+        );
     }
     if area.height >= 3 {
         if let Some(c) = super::threshold_caption(p.cfg.thresholds.as_ref(), p.cfg.unit) {
@@ -41,5 +44,31 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
                 Rect::new(area.x, area.bottom() - 1, area.width, 1),
             );
         }
+    }
+}
+
+/// A solid bar of `ratio` of `width` cells, with an eighth-block for the last partial cell.
+fn bar(ratio: f64, width: u16) -> String {
+    const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let cells = f64::from(width) * ratio.clamp(0.0, 1.0);
+    let full = cells.floor() as usize;
+    let part = ((cells - cells.floor()) * 8.0).round() as usize;
+    let mut s = "█".repeat(full);
+    match part {
+        8 => s.push('█'),
+        p if full < usize::from(width) => s.push_str(EIGHTHS[p]),
+        _ => {}
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bar_is_unbroken() {
+        assert_eq!(super::bar(0.5, 10), "█████");
+        assert_eq!(super::bar(0.85, 10), "████████▌");
+        assert_eq!(super::bar(1.0, 4), "████");
+        assert_eq!(super::bar(0.0, 4), "");
     }
 }

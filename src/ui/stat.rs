@@ -28,9 +28,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         .saturating_sub(u16::from(caption.is_some() && area.height >= 3));
     if spark_h > 0 {
         if let Some(s) = p.series.first() {
-            let data = spark_data(&s.points, usize::from(area.width));
+            let data = spark_data(&s.points, usize::from(area.width), spark_h);
             let r = Rect::new(area.x, area.y + 1, area.width, spark_h);
-            frame.render_widget(Sparkline::default().data(&data).style(style), r);
+            frame.render_widget(Sparkline::default().data(&data).max(100).style(style), r);
         }
     }
     if let Some(c) = caption {
@@ -46,8 +46,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     }
 }
 
-/// The last `width` finite points scaled to 1..=100 (the lowest point still shows a bar).
-pub fn spark_data(points: &[(f64, f64)], width: usize) -> Vec<u64> {
+/// The last `width` finite points scaled to 100, the lowest still one eighth of a cell high in a
+/// sparkline of `rows` rows (so a spike does not blank out the rest).
+pub fn spark_data(points: &[(f64, f64)], width: usize, rows: u16) -> Vec<u64> {
+    let floor = 100.0 / (8.0 * f64::from(rows.max(1)));
     let tail = &points[points.len().saturating_sub(width)..];
     let finite = tail.iter().map(|p| p.1).filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -58,7 +60,7 @@ pub fn spark_data(points: &[(f64, f64)], width: usize) -> Vec<u64> {
             if !v.is_finite() {
                 0
             } else if hi > lo {
-                (1.0 + 99.0 * (v - lo) / (hi - lo)).round() as u64
+                (floor + (100.0 - floor) * (v - lo) / (hi - lo)).ceil() as u64
             } else {
                 50
             }
@@ -73,7 +75,10 @@ mod tests {
     #[test]
     fn sparkline_scales_and_keeps_the_tail() {
         let pts: Vec<(f64, f64)> = (0..10).map(|i| (f64::from(i), f64::from(i))).collect();
-        assert_eq!(spark_data(&pts, 3), vec![1, 51, 100]);
-        assert_eq!(spark_data(&[(0.0, 5.0), (1.0, f64::NAN)], 10), vec![50, 0]);
+        assert_eq!(spark_data(&pts, 3, 1), vec![13, 57, 100]);
+        assert_eq!(
+            spark_data(&[(0.0, 5.0), (1.0, f64::NAN)], 10, 2),
+            vec![50, 0]
+        );
     }
 }

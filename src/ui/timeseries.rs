@@ -17,7 +17,14 @@ const MAX_SERIES: usize = 8;
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
     let stale = p.is_stale();
-    let legend = legend(&p.series, p.cfg.unit, p.cfg.decimals, theme, stale);
+    let legend = legend(
+        &p.series,
+        p.cfg.unit,
+        p.cfg.decimals,
+        theme,
+        stale,
+        area.width,
+    );
     frame.render_widget(
         Paragraph::new(legend),
         Rect::new(area.x, area.y, area.width, 1),
@@ -91,37 +98,46 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     frame.render_widget(chart, chart_area);
 }
 
-/// `p50 45 ms  p95 180 ms ▲  p99 420 ms` with each name in its series colour.
+/// `■ p50 45 ms  ■ p95 180 ms ▲  ■ p99 420 ms` with each name in its series colour; entries that
+/// do not fit are counted as `+N`.
 fn legend<'a>(
     series: &'a [SeriesData],
     unit: crate::config::Unit,
     decimals: Option<u8>,
     theme: &Theme,
     stale: bool,
+    width: u16,
 ) -> Line<'a> {
     let mut spans = Vec::new();
-    for (i, s) in series.iter().take(MAX_SERIES).enumerate() {
+    let mut used = 0usize;
+    let room = usize::from(width);
+    for (i, s) in series.iter().enumerate() {
         let status = s.status();
-        let name_style = Style::default().fg(theme.series_color(i));
-        spans.push(Span::styled(format!("■ {} ", s.name), name_style));
         let value = crate::format::value(s.last(), unit, decimals);
+        let mark = match status {
+            Status::Warn => " ▲",
+            Status::Crit => " ✖",
+            _ => "",
+        };
+        let entry = format!("■ {} {value}{mark}  ", s.name);
+        let w = unicode_width::UnicodeWidthStr::width(entry.as_str());
+        let left = series.len() - i;
+        let reserve = if left > 1 { 4 } else { 0 };
+        if i >= MAX_SERIES || used + w > room.saturating_sub(reserve) {
+            spans.push(Span::styled(format!("+{left}"), theme.muted));
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(
+            format!("■ {} ", s.name),
+            Style::default().fg(theme.series_color(i)),
+        ));
         let vstyle = match status {
             Status::Warn | Status::Crit => theme.status(status),
             _ => theme.text,
         };
         spans.push(Span::styled(value, super::stale_if(vstyle, stale, theme)));
-        match status {
-            Status::Warn => spans.push(Span::styled(" ▲", theme.warn)),
-            Status::Crit => spans.push(Span::styled(" ✖", theme.crit)),
-            _ => {}
-        }
-        spans.push(Span::raw("  "));
-    }
-    if series.len() > MAX_SERIES {
-        spans.push(Span::styled(
-            format!("+{} more", series.len() - MAX_SERIES),
-            theme.muted,
-        ));
+        spans.push(Span::styled(format!("{mark}  "), theme.status(status)));
     }
     if series.is_empty() {
         spans.push(Span::styled("no data", theme.nodata));

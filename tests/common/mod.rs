@@ -198,10 +198,14 @@ impl Prometheus {
 
     /// Waits until an instant query returns at least one series.
     pub fn wait_for_series(&self, q: &str) {
-        wait_until(&format!("`{q}` to have data"), Duration::from_secs(30), || {
-            self.query(q)["data"]["result"]
-                .as_array()
-                .is_some_and(|a| !a.is_empty())
-        });
+        wait_until(
+            &format!("`{q}` to have data"),
+            Duration::from_secs(30),
+            || {
+                self.query(q)["data"]["result"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty())
+            },
+        );
     }
 }
