@@ -1,10 +1,14 @@
 //! The one enum through which state changes, and the effects `update` asks the driver for.
 
-use crate::sources::prometheus::Series;
+use crate::config::SourceKind;
+use crate::incidents::journal::Event;
+use crate::sources::alertmanager::{AmAlert, NewSilence, Silence};
+use crate::sources::prometheus::{PromAlert, Series};
 use crate::state::LoadError;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Action {
     /// Time passed: schedule polls, refresh ages and the clock.
     Tick,
@@ -12,6 +16,7 @@ pub enum Action {
     Suspend,
     ToggleHelp,
     Back,
+    Enter,
     FocusNext,
     FocusPrev,
     Left,
@@ -24,19 +29,92 @@ pub enum Action {
     Page(usize),
     RefreshNow,
     Resize,
+    Acknowledge,
+    Unacknowledge,
+    Resolve,
+    /// Opens the note prompt for the selected incident.
+    StartNote,
+    Postmortem,
+    /// Typing into the prompt.
+    InputChar(char),
+    InputBackspace,
+    InputSubmit,
+    InputCancel,
     /// A panel's queries answered (one result per query) or failed.
     PanelLoaded {
         panel: usize,
         result: Result<Vec<Vec<Series>>, LoadError>,
     },
+    AlertsLoaded {
+        source: String,
+        result: Result<AlertBatch, LoadError>,
+    },
+    RuleLoaded {
+        rule: usize,
+        result: Result<f64, LoadError>,
+    },
+    JournalLoaded {
+        events: Vec<Event>,
+        warnings: Vec<String>,
+    },
+    SilenceCreated {
+        incident: String,
+        result: Result<String, String>,
+    },
+    SilenceExpired {
+        incident: String,
+        result: Result<(), String>,
+    },
+    FileWritten {
+        what: String,
+        result: Result<PathBuf, String>,
+    },
     /// A line for the status bar.
     Message(String),
 }
 
+/// Alerts as one source answered them.
+#[derive(Debug, Clone)]
+pub enum AlertBatch {
+    Alertmanager {
+        alerts: Vec<AmAlert>,
+        silences: Vec<Silence>,
+    },
+    Prometheus(Vec<PromAlert>),
+}
+
 /// What the driver should do after an update. `update` never does IO itself.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     Fetch(FetchSpec),
+    FetchAlerts {
+        source: String,
+        kind: SourceKind,
+    },
+    /// An instant query for a local rule.
+    FetchRule {
+        rule: usize,
+        source: String,
+        query: String,
+        at: f64,
+    },
+    CreateSilence {
+        source: String,
+        incident: String,
+        silence: NewSilence,
+    },
+    ExpireSilence {
+        source: String,
+        incident: String,
+        silence_id: String,
+    },
+    /// Append to the journal (fsynced).
+    Journal(Event),
+    WriteFile {
+        what: String,
+        path: PathBuf,
+        contents: String,
+    },
     Suspend,
 }
 
@@ -52,20 +130,37 @@ pub struct FetchSpec {
     pub range: Option<(f64, f64)>,
 }
 
+/// What keys mean right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMode {
+    Normal,
+    Help,
+    /// Typing a note: keys are text.
+    Input,
+}
+
 /// The key bindings: each key names an action.
-pub fn from_key(key: KeyEvent, help_open: bool) -> Option<Action> {
+pub fn from_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let action = match key.code {
         KeyCode::Char('c') if ctrl => Action::Quit,
         KeyCode::Char('z') if ctrl => Action::Suspend,
         KeyCode::Char('l') if ctrl => Action::Resize,
-        _ if help_open => match key.code {
+        _ if mode == KeyMode::Input => match key.code {
+            KeyCode::Enter => Action::InputSubmit,
+            KeyCode::Esc => Action::InputCancel,
+            KeyCode::Backspace => Action::InputBackspace,
+            KeyCode::Char(c) if !ctrl => Action::InputChar(c),
+            _ => return None,
+        },
+        _ if mode == KeyMode::Help => match key.code {
             KeyCode::Char('q') => Action::Quit,
             _ => Action::Back,
         },
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Esc => Action::Back,
+        KeyCode::Enter => Action::Enter,
         KeyCode::Tab => Action::FocusNext,
         KeyCode::BackTab => Action::FocusPrev,
         KeyCode::Char('h') | KeyCode::Left => Action::Left,
@@ -75,6 +170,11 @@ pub fn from_key(key: KeyEvent, help_open: bool) -> Option<Action> {
         KeyCode::Char('g') | KeyCode::Home => Action::Top,
         KeyCode::Char('G') | KeyCode::End => Action::Bottom,
         KeyCode::Char('r') => Action::RefreshNow,
+        KeyCode::Char('a') => Action::Acknowledge,
+        KeyCode::Char('u') => Action::Unacknowledge,
+        KeyCode::Char('R') => Action::Resolve,
+        KeyCode::Char('n') => Action::StartNote,
+        KeyCode::Char('p') => Action::Postmortem,
         KeyCode::Char(c @ '1'..='9') => Action::Page(usize::from(c as u8 - b'1')),
         _ => return None,
     };
@@ -86,11 +186,15 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("q  Ctrl-C", "quit"),
     ("?", "show or hide this help"),
     ("Tab  Shift-Tab", "focus the next / previous panel"),
-    ("h j k l  arrows", "move the focus left, down, up, right"),
-    ("g  G", "first / last panel"),
+    ("h j k l  arrows", "move the focus; in incidents, select"),
+    ("g  G", "first / last (panel or incident)"),
+    ("Enter  Esc", "incident details / back"),
     ("1 … 9", "switch page"),
     ("r", "refresh now"),
-    ("Esc", "back / close"),
+    ("a  u", "acknowledge / un-acknowledge the incident"),
+    ("R", "resolve a local incident"),
+    ("n", "add a note to the incident"),
+    ("p", "write the incident's post-mortem"),
     ("Ctrl-Z", "suspend (fg to resume)"),
     ("Ctrl-L", "redraw the screen"),
 ];

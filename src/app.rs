@@ -2,15 +2,16 @@
 //! effects `update` returns and draws when something changed, at most [`FRAME`] apart.
 //! Network calls run in their own tasks: nothing here awaits a source.
 
-use crate::action::{self, Action, Effect};
+use crate::action::{self, Action, Effect, KeyMode};
 use crate::config::Config;
+use crate::incidents::journal::{Event, Journal};
 use crate::poll::Clients;
 use crate::state::State;
 use crate::theme::Theme;
 use crate::tui::TerminalGuard;
 use crate::update::update;
 use chrono::Utc;
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event as CtEvent, EventStream, KeyEventKind};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -20,11 +21,16 @@ const FRAME: Duration = Duration::from_millis(33);
 
 /// Runs the dashboard until the user quits, a signal arrives or the terminal goes away.
 pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow::Result<()> {
-    let mut guard = TerminalGuard::enter()?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let clients = Clients::new(cfg);
     let mut state = State::new(cfg, Utc::now());
     state.message = message;
+    let journal = JournalWriter::open(&state.data_dir.join("journal.jsonl"), &tx);
+    let mut exec = Executor {
+        clients: Clients::new(cfg),
+        tx: tx.clone(),
+        journal,
+    };
+    let mut guard = TerminalGuard::enter()?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -39,10 +45,10 @@ pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow:
         };
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    action::from_key(k, state.show_help)
+                Some(Ok(CtEvent::Key(k))) if k.kind != KeyEventKind::Release => {
+                    action::from_key(k, key_mode(&state))
                 }
-                Some(Ok(Event::Resize(..))) => Some(Action::Resize),
+                Some(Ok(CtEvent::Resize(..))) => Some(Action::Resize),
                 Some(Ok(_)) => None,
                 // The terminal is gone (SSH dropped, pane killed): leave at once.
                 Some(Err(_)) | None => {
@@ -61,14 +67,13 @@ pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow:
             _ = tokio::time::sleep(wait) => None,
         };
         if let Some(a) = action {
-            let clear = a == Action::Resize;
+            let clear = matches!(a, Action::Resize);
             for effect in update(&mut state, a, Utc::now()) {
-                match effect {
-                    Effect::Fetch(spec) => clients.spawn_fetch(spec, tx.clone()),
-                    Effect::Suspend => {
-                        guard.suspend()?;
-                        state.dirty = true;
-                    }
+                if matches!(effect, Effect::Suspend) {
+                    guard.suspend()?;
+                    state.dirty = true;
+                } else {
+                    exec.run(effect);
                 }
             }
             if clear {
@@ -88,6 +93,147 @@ pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow:
         }
     }
     Ok(())
+}
+
+fn key_mode(state: &State) -> KeyMode {
+    if state.input.is_some() {
+        KeyMode::Input
+    } else if state.show_help {
+        KeyMode::Help
+    } else {
+        KeyMode::Normal
+    }
+}
+
+/// Performs effects: network calls in their own tasks, journal writes on the writer thread.
+struct Executor {
+    clients: Clients,
+    tx: mpsc::UnboundedSender<Action>,
+    journal: Option<JournalWriter>,
+}
+
+impl Executor {
+    fn run(&mut self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Fetch(spec) => self.clients.spawn_fetch(spec, tx),
+            Effect::FetchAlerts { source, kind } => self.clients.spawn_alerts(source, kind, tx),
+            Effect::FetchRule {
+                rule,
+                source,
+                query,
+                at,
+            } => self.clients.spawn_rule(rule, &source, query, at, tx),
+            Effect::CreateSilence {
+                source,
+                incident,
+                silence,
+            } => self
+                .clients
+                .spawn_create_silence(&source, incident, silence, tx),
+            Effect::ExpireSilence {
+                source,
+                incident,
+                silence_id,
+            } => self
+                .clients
+                .spawn_expire_silence(&source, incident, silence_id, tx),
+            Effect::Journal(ev) => {
+                if let Some(j) = &self.journal {
+                    j.append(ev);
+                }
+            }
+            Effect::WriteFile {
+                what,
+                path,
+                contents,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    let result = write_file(&path, &contents)
+                        .map(|()| path)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Action::FileWritten { what, result });
+                });
+            }
+            Effect::Suspend => {}
+        }
+    }
+}
+
+/// Writes a whole file: a temporary file next to it, fsynced, then renamed over it.
+pub fn write_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Appends journal events on a thread of its own (each one fsynced), so a slow disk never
+/// stalls input or drawing. Dropping it flushes what is queued.
+pub struct JournalWriter {
+    tx: Option<std::sync::mpsc::Sender<Event>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl JournalWriter {
+    /// Opens the journal and sends its replay to the app; `None` (with a status message) when
+    /// it cannot be opened: the dashboard still works, without a timeline.
+    pub fn open(
+        path: &std::path::Path,
+        app: &mpsc::UnboundedSender<Action>,
+    ) -> Option<JournalWriter> {
+        let (mut journal, events, warnings) = match Journal::open(path) {
+            Ok(j) => j,
+            Err(e) => {
+                let _ = app.send(Action::Message(format!(
+                    "journal {} unavailable: {e}",
+                    path.display()
+                )));
+                return None;
+            }
+        };
+        let _ = app.send(Action::JournalLoaded { events, warnings });
+        let (tx, rx) = std::sync::mpsc::channel::<Event>();
+        let app = app.clone();
+        let thread = std::thread::spawn(move || {
+            for ev in rx {
+                if let Err(e) = journal.append(&ev) {
+                    tracing::error!(error = %e, "journal append failed");
+                    let _ = app.send(Action::Message(format!("journal write failed: {e}")));
+                }
+            }
+        });
+        Some(JournalWriter {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn append(&self, ev: Event) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(ev);
+        }
+    }
+}
+
+impl Drop for JournalWriter {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// SIGTERM, SIGINT and SIGHUP all end the dashboard the same way.

@@ -47,6 +47,20 @@ pub enum Command {
     Check,
     /// Write the example config to the user config dir (never overwrites)
     Init,
+    /// Write the markdown post-mortem of an incident from its recorded timeline
+    Postmortem {
+        /// The incident id (or a unique prefix), as shown in the detail view and the snapshot
+        id: String,
+        /// Write to this file instead of standard output
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// List the incidents recorded in the journal
+    Incidents {
+        /// Time to acknowledge and to resolve per severity, against the targets
+        #[arg(long)]
+        stats: bool,
+    },
     /// Run only the simulated stack, for other tools to point at
     DemoServer {
         #[arg(long, default_value = "127.0.0.1:9090")]

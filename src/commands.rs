@@ -33,6 +33,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::DemoServer { listen }) => return demo_server(*listen).await,
         _ => {}
     }
+    if let Some(Command::Postmortem { id, output }) = &cli.command {
+        return postmortem(&cli, id, output.as_deref());
+    }
+    if let Some(Command::Incidents { stats }) = &cli.command {
+        return incidents(&cli, *stats);
+    }
     // The demo stack lives as long as this function.
     let (cfg, _demo) = match load(&cli).await {
         Ok(loaded) => loaded,
@@ -96,7 +102,10 @@ async fn load(cli: &Cli) -> Result<(Config, Option<DemoStack>), ConfigError> {
                 path: "(demo stack)".into(),
                 source: e,
             })?;
-        return Ok((Config::demo(&stack.prometheus_url()), Some(stack)));
+        return Ok((
+            Config::demo(&stack.prometheus_url(), Some(&stack.alertmanager_url())),
+            Some(stack),
+        ));
     }
     let path = cli.config.clone().unwrap_or_else(config::default_path);
     Ok((Config::load(&path)?, None))
@@ -118,6 +127,107 @@ fn theme(cli: &Cli, cfg: &Config) -> (Theme, Option<String>) {
     } else {
         (theme, message)
     }
+}
+
+/// The journal's events, and the settings to read them with (the config when there is one).
+fn journal_events(cli: &Cli) -> anyhow::Result<(Vec<crate::incidents::journal::Event>, Config)> {
+    let cfg = match &cli.config {
+        Some(p) => Config::load(p)?,
+        None => Config::load(&config::default_path()).unwrap_or_default(),
+    };
+    let path = config::data_dir().join("journal.jsonl");
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => anyhow::bail!("cannot read the journal {}: {e}", path.display()),
+    };
+    let (events, warnings) = crate::incidents::journal::replay(&bytes);
+    for w in warnings {
+        eprintln!("oncall: journal {}: {w}", path.display());
+    }
+    Ok((events, cfg))
+}
+
+fn zone(cfg: &Config) -> chrono_tz::Tz {
+    cfg.general.timezone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+fn postmortem(cli: &Cli, id: &str, output: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let (events, cfg) = journal_events(cli)?;
+    let ids = crate::incidents::matching_ids(id, &events);
+    let id = match ids.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            eprintln!(
+                "oncall: no incident `{id}` in the journal ({}). `oncall incidents` lists them.",
+                config::data_dir().join("journal.jsonl").display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        many => {
+            eprintln!(
+                "oncall: `{id}` matches {} incidents: {}",
+                many.len(),
+                many.join(", ")
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let Some(inc) = crate::incidents::from_journal(&id, &events) else {
+        eprintln!("oncall: the journal has no `detected` event for {id}");
+        return Ok(ExitCode::FAILURE);
+    };
+    let mine: Vec<_> = events
+        .iter()
+        .filter(|e| e.incident == id)
+        .cloned()
+        .collect();
+    let text = crate::incidents::postmortem::render(&inc, &mine, zone(&cfg), &cfg.severity);
+    match output {
+        Some(path) => {
+            crate::app::write_file(path, &text)?;
+            eprintln!("post-mortem written to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn incidents(cli: &Cli, stats: bool) -> anyhow::Result<ExitCode> {
+    let (events, cfg) = journal_events(cli)?;
+    let tz = zone(&cfg);
+    if stats {
+        let s = crate::incidents::stats::response_stats(&events, &cfg.severity, tz);
+        println!("{}", crate::incidents::stats::format_table(&s));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut ids: Vec<&str> = events.iter().map(|e| e.incident.as_str()).collect();
+    ids.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
+    for id in ids {
+        if seen.insert(id) {
+            if let Some(i) = crate::incidents::from_journal(id, &events) {
+                rows.push(i);
+            }
+        }
+    }
+    rows.sort_by_key(|i| std::cmp::Reverse(i.started_at));
+    if rows.is_empty() {
+        println!("no incidents recorded yet");
+    }
+    for i in rows {
+        println!(
+            "{:<18} {} {:<13} {:<28} {}  {}",
+            i.id,
+            i.severity.name(),
+            i.state.name(),
+            i.title,
+            i.started_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            i.acked_by.map(|b| format!("ack {b}")).unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init() -> anyhow::Result<ExitCode> {
@@ -143,8 +253,9 @@ fn init() -> anyhow::Result<ExitCode> {
 async fn demo_server(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     let stack = DemoStack::start(listen).await?;
     println!(
-        "demo stack listening; Prometheus API at {}\nStop with Ctrl-C.",
-        stack.prometheus_url()
+        "demo stack listening\n  Prometheus API:   {}\n  Alertmanager API: {}\nStop with Ctrl-C.",
+        stack.prometheus_url(),
+        stack.alertmanager_url()
     );
     #[cfg(unix)]
     {

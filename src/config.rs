@@ -6,10 +6,12 @@
 
 mod board;
 mod error;
+mod incidents;
 mod validate;
 
 pub use board::default_pages;
 pub use error::{ConfigError, line_col};
+pub use incidents::{RuleConfig, SeverityConfig, Target, default_targets};
 
 use crate::duration::Dur;
 use serde::Deserialize;
@@ -28,6 +30,10 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     #[serde(default)]
     pub pages: Vec<PageConfig>,
+    #[serde(default)]
+    pub severity: SeverityConfig,
+    #[serde(default)]
+    pub rules: Vec<RuleConfig>,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -145,6 +151,8 @@ pub enum PanelKind {
     Timeseries,
     Health,
     Gauge,
+    /// Open incidents from every alert source and rule (no query).
+    Incidents,
 }
 
 impl PanelKind {
@@ -154,6 +162,7 @@ impl PanelKind {
             PanelKind::Timeseries => "timeseries",
             PanelKind::Health => "health",
             PanelKind::Gauge => "gauge",
+            PanelKind::Incidents => "incidents",
         }
     }
     /// Panels that need history ask `query_range`; the others an instant query.
@@ -163,8 +172,13 @@ impl PanelKind {
     fn default_height(self) -> u16 {
         match self {
             PanelKind::Timeseries => 10,
+            PanelKind::Incidents => 8,
             _ => 5,
         }
+    }
+    /// Whether the panel runs its own queries.
+    pub fn has_query(self) -> bool {
+        !matches!(self, PanelKind::Incidents)
     }
 }
 
@@ -347,7 +361,7 @@ impl Config {
     }
 
     /// The config of `oncall --demo`: the embedded stack's sources and the built-in board.
-    pub fn demo(prometheus_url: &str) -> Config {
+    pub fn demo(prometheus_url: &str, alertmanager_url: Option<&str>) -> Config {
         let mut cfg = Config::default();
         cfg.general.refresh = Dur::secs(5);
         cfg.general.user = Some("demo".into());
@@ -355,6 +369,12 @@ impl Config {
             "prom".into(),
             SourceConfig::new(SourceKind::Prometheus, prometheus_url),
         );
+        if let Some(url) = alertmanager_url {
+            cfg.sources.insert(
+                "am".into(),
+                SourceConfig::new(SourceKind::Alertmanager, url),
+            );
+        }
         cfg
     }
 

@@ -13,6 +13,8 @@ pub mod config;
 pub mod demo;
 pub mod duration;
 pub mod format;
+pub mod headless;
+pub mod incidents;
 pub mod logging;
 pub mod poll;
 pub mod sanitize;

@@ -1,8 +1,7 @@
 //! `oncall snapshot`: poll every source once, then print one frame or the state as JSON.
 
-use crate::action::{Action, Effect};
+use crate::action::Action;
 use crate::config::Config;
-use crate::poll::Clients;
 use crate::state::{LoadError, PanelState, State};
 use crate::theme::Theme;
 use crate::update::update;
@@ -16,42 +15,53 @@ use std::time::Duration;
 
 /// Polls every panel of every page once, waiting at most `wait` for the answers.
 pub async fn collect(cfg: &Config, wait: Duration) -> State {
-    let clients = Clients::new(cfg);
-    let mut state = State::new(cfg, Utc::now());
-    state.poll_all_pages = true;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    for effect in update(&mut state, Action::Tick, Utc::now()) {
-        if let Effect::Fetch(spec) = effect {
-            clients.spawn_fetch(spec, tx.clone());
+    let mut h = crate::headless::Headless::new(cfg);
+    h.state.poll_all_pages = true;
+    // The journal is read (acknowledgements, timelines), never written, by a snapshot.
+    let journal = h.state.data_dir.join("journal.jsonl");
+    h.read_journal(&journal);
+    h.round(wait).await;
+    let mut state = h.state;
+    let late = format!(
+        "no answer within --wait {}",
+        crate::duration::format_duration(wait)
+    );
+    let now = Utc::now();
+    for i in 0..state.panels.len() {
+        if state.panels[i].in_flight {
+            let err = LoadError {
+                message: late.clone(),
+                source_down: true,
+            };
+            update(
+                &mut state,
+                Action::PanelLoaded {
+                    panel: i,
+                    result: Err(err),
+                },
+                now,
+            );
         }
     }
-    let deadline = tokio::time::Instant::now() + wait;
-    while state.panels.iter().any(|p| p.in_flight) {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(action)) => {
-                update(&mut state, action, Utc::now());
-            }
-            _ => break,
-        }
-    }
-    let late: Vec<usize> = (0..state.panels.len())
-        .filter(|&i| state.panels[i].in_flight)
+    let late_sources: Vec<String> = state
+        .incidents
+        .alert_sources
+        .iter()
+        .filter(|s| s.in_flight)
+        .map(|s| s.id.clone())
         .collect();
-    for panel in late {
+    for source in late_sources {
         let err = LoadError {
-            message: format!(
-                "no answer within --wait {}",
-                crate::duration::format_duration(wait)
-            ),
+            message: late.clone(),
             source_down: true,
         };
         update(
             &mut state,
-            Action::PanelLoaded {
-                panel,
+            Action::AlertsLoaded {
+                source,
                 result: Err(err),
             },
-            Utc::now(),
+            now,
         );
     }
     state.now = Utc::now();
@@ -211,10 +221,52 @@ pub fn to_json(state: &State) -> Value {
             })
         })
         .collect();
-    let panels: Vec<Value> = state.panels.iter().map(panel_json).collect();
+    let panels: Vec<Value> = state
+        .panels
+        .iter()
+        .map(|p| {
+            let mut v = panel_json(p);
+            if p.cfg.kind == crate::config::PanelKind::Incidents {
+                v["status"] = json!(state.incidents.status().name());
+                v["value"] = json!(state.incidents.counts().iter().sum::<usize>());
+                v["display"] = json!(format!(
+                    "{} open",
+                    state.incidents.counts().iter().sum::<usize>()
+                ));
+            }
+            v
+        })
+        .collect();
+    let tz = state.timezone.unwrap_or(chrono_tz::UTC);
+    let incidents: Vec<Value> = state
+        .incidents
+        .list
+        .iter()
+        .map(|i| {
+            let deadline = crate::incidents::deadline::deadline(i, &state.severity, tz);
+            json!({
+                "id": i.id,
+                "title": i.title,
+                "severity": i.severity.name(),
+                "state": i.state.name(),
+                "source": i.source,
+                "started_at": rfc3339(i.started_at),
+                "acked_by": i.acked_by,
+                "acked_at": i.acked_at.map(rfc3339),
+                "resolved_at": i.resolved_at.map(rfc3339),
+                "summary": i.summary,
+                "runbook": i.runbook,
+                "labels": i.labels,
+                "deadline": deadline.as_ref().map(|d| rfc3339(d.at)),
+                "overdue": deadline.as_ref().is_some_and(|d| d.at < state.now),
+                "silence_id": i.silence_id,
+            })
+        })
+        .collect();
     json!({
         "generated_at": rfc3339(state.now),
         "sources": sources,
         "panels": panels,
+        "incidents": incidents,
     })
 }

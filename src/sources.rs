@@ -1,5 +1,6 @@
 //! HTTP clients for the data sources, with their response models. No UI here.
 
+pub mod alertmanager;
 pub mod prometheus;
 
 use crate::config::SourceConfig;

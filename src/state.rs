@@ -1,11 +1,21 @@
 //! The model the screen and the snapshot are drawn from. Changed only by `update`.
 
+pub mod incidents;
 pub mod panel;
 
+pub use incidents::{AlertSource, Incidents, RuleSlot};
 pub use panel::{LoadError, PanelState, SeriesData, Status};
 
-use crate::config::{Config, SourceKind};
+use crate::config::{Config, PanelKind, SeverityConfig, SourceKind};
 use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+
+/// The note prompt: which incident, what has been typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub incident: String,
+    pub text: String,
+}
 
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -67,6 +77,12 @@ pub struct State {
     pub message: Option<String>,
     /// The clock's zone; `None` is the machine's local time.
     pub timezone: Option<chrono_tz::Tz>,
+    pub incidents: Incidents,
+    pub severity: SeverityConfig,
+    /// The note prompt, while it is open.
+    pub input: Option<Input>,
+    /// Where the journal and post-mortems live.
+    pub data_dir: PathBuf,
 }
 
 impl State {
@@ -119,7 +135,33 @@ impl State {
             user: cfg.user(),
             message: None,
             timezone: cfg.general.timezone.parse().ok(),
+            incidents: incidents_for(cfg, now),
+            severity: cfg.severity.clone(),
+            input: None,
+            data_dir: crate::config::data_dir(),
         }
+    }
+
+    /// A source answered.
+    pub fn source_ok(&mut self, id: &str, now: DateTime<Utc>) {
+        if let Some(s) = self.sources.iter_mut().find(|s| s.id == id) {
+            s.last_success = Some(now);
+            s.last_error = None;
+            s.error_since = None;
+        }
+    }
+
+    /// A source failed (unreachable, overloaded, refused us).
+    pub fn source_failed(&mut self, id: &str, message: String, now: DateTime<Utc>) {
+        if let Some(s) = self.sources.iter_mut().find(|s| s.id == id) {
+            s.last_error = Some(message);
+            s.error_since.get_or_insert(now);
+        }
+    }
+
+    /// The kind of the focused panel.
+    pub fn focused_kind(&self) -> Option<PanelKind> {
+        self.focused_panel().map(|i| self.panels[i].cfg.kind)
     }
 
     /// Panel indexes of the page on screen.
@@ -147,6 +189,48 @@ impl State {
             .map(|&i| self.panels[i].cfg.grid_width())
             .collect();
         grid_rows(&widths)
+    }
+}
+
+/// Alert sources (every Alertmanager; Prometheus when there is none) and local rules.
+fn incidents_for(cfg: &Config, now: DateTime<Utc>) -> Incidents {
+    let has_am = cfg
+        .sources
+        .values()
+        .any(|s| s.kind == SourceKind::Alertmanager);
+    let wanted = if has_am {
+        SourceKind::Alertmanager
+    } else {
+        SourceKind::Prometheus
+    };
+    let alert_sources = cfg
+        .sources
+        .iter()
+        .filter(|(_, s)| s.kind == wanted)
+        .map(|(id, _)| AlertSource {
+            id: id.clone(),
+            kind: wanted,
+            next_due: now,
+            in_flight: false,
+            refresh: cfg.source_refresh(id).0,
+        })
+        .collect();
+    let rules = cfg
+        .rules
+        .iter()
+        .map(|r| RuleSlot {
+            refresh: r.refresh.unwrap_or_else(|| cfg.source_refresh(&r.source)).0,
+            cfg: r.clone(),
+            state: crate::incidents::rules::RuleState::new(),
+            next_due: now,
+            in_flight: false,
+            error: None,
+        })
+        .collect();
+    Incidents {
+        alert_sources,
+        rules,
+        ..Incidents::default()
     }
 }
 

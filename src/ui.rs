@@ -14,6 +14,8 @@
 mod gauge;
 mod health;
 mod help;
+mod incident_detail;
+pub mod incidents;
 mod panel;
 mod stat;
 mod timeseries;
@@ -39,6 +41,9 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     draw_header(frame, header, state, theme);
     draw_body(frame, body, state, theme);
     draw_footer(frame, footer, state, theme);
+    if state.incidents.detail.is_some() {
+        incident_detail::render(frame, body, state, theme);
+    }
     if state.show_help {
         help::render(frame, body, state, theme);
     }
@@ -55,6 +60,24 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         left.push(Span::styled(format!(" {} {} ", i + 1, page.title), style));
     }
     let mut right = Vec::new();
+    let counts = state.incidents.counts();
+    if !state.incidents.alert_sources.is_empty() || !state.incidents.rules.is_empty() {
+        if counts.iter().all(|&c| c == 0) {
+            right.push(Span::styled("✓ no incidents ", theme.ok));
+        } else {
+            for s in crate::incidents::Severity::ALL {
+                let n = counts[s as usize];
+                if n > 0 {
+                    right.push(Span::styled(
+                        format!(" {} {n} ", s.name()),
+                        incidents::severity_style(theme, s),
+                    ));
+                    right.push(Span::raw(" "));
+                }
+            }
+        }
+        right.push(Span::styled("│ ", theme.muted));
+    }
     for s in &state.sources {
         let (mark, style) = match s.status() {
             SourceStatus::Ok => ("✓", theme.ok),
@@ -95,6 +118,19 @@ fn clock(state: &State) -> String {
 }
 
 fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    if let Some(input) = &state.input {
+        let title = state
+            .incidents
+            .get(&input.incident)
+            .map_or(input.incident.as_str(), |i| i.title.as_str());
+        let line = Line::from(vec![
+            Span::styled(format!(" note for {title}: "), theme.key),
+            Span::styled(format!("{}█", input.text), theme.text),
+            Span::styled("  Enter save · Esc cancel", theme.muted),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let mut spans = Vec::new();
     for (k, what) in [
         ("q", "quit"),
@@ -141,8 +177,12 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let growable: Vec<bool> = rows
         .iter()
         .map(|r| {
-            r.iter()
-                .any(|&p| state.panels[page[p]].cfg.kind == crate::config::PanelKind::Timeseries)
+            r.iter().any(|&p| {
+                matches!(
+                    state.panels[page[p]].cfg.kind,
+                    crate::config::PanelKind::Timeseries | crate::config::PanelKind::Incidents
+                )
+            })
         })
         .collect();
     let heights = fill_height(&heights, &growable, area.height);
@@ -168,6 +208,7 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
                 panel: &state.panels[page[p]],
                 focused: p == state.focus,
                 now: state.now,
+                state,
             };
             panel::render(frame, *cell, &view, theme);
         }
@@ -180,7 +221,22 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
 fn fill_height(heights: &[u16], growable: &[bool], avail: u16) -> Vec<u16> {
     let total: u16 = heights.iter().sum();
     let mut out = heights.to_vec();
-    if total >= avail || heights.is_empty() {
+    if total > avail {
+        // Short terminal: charts and lists give lines back first, down to 6 each.
+        let mut over = total - avail;
+        while over > 0 {
+            let Some(i) = (0..out.len())
+                .filter(|&i| growable[i] && out[i] > 6)
+                .max_by_key(|&i| out[i])
+            else {
+                break;
+            };
+            out[i] -= 1;
+            over -= 1;
+        }
+        return out;
+    }
+    if total == avail || heights.is_empty() {
         return out;
     }
     let spare = avail - total;
@@ -274,7 +330,11 @@ mod tests {
         assert_eq!(fill_height(&[5, 5], &[false, false], 13), vec![7, 6]);
         assert_eq!(
             fill_height(&[5, 10, 5], &[false, true, false], 12),
-            vec![5, 10, 5]
+            vec![5, 6, 5]
+        );
+        assert_eq!(
+            fill_height(&[5, 6, 10, 5], &[false, true, true, false], 22),
+            vec![5, 6, 6, 5]
         );
     }
 

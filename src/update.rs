@@ -1,6 +1,10 @@
 //! The reducer: `(State, Action, now) -> Effects`. Pure: no IO, no await, no clock of its own.
 
+mod incidents;
+
 use crate::action::{Action, Effect, FetchSpec};
+use crate::config::PanelKind;
+use crate::incidents::journal::Event;
 use crate::state::{LoadError, State};
 use chrono::{DateTime, Utc};
 
@@ -10,19 +14,67 @@ const SPARK_POINTS: f64 = 60.0;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
-    match action {
-        Action::Tick => {
-            state.dirty = true;
-            return schedule(state, now);
+    state.dirty = true;
+    let replayed = matches!(action, Action::JournalLoaded { .. });
+    let effects = dispatch(state, action, now);
+    // Journal events show in the incident's timeline at once.
+    let mut journaled = replayed;
+    for e in &effects {
+        if let Effect::Journal(ev) = e {
+            journaled = true;
+            state
+                .incidents
+                .timeline
+                .entry(ev.incident.clone())
+                .or_default()
+                .push(ev.clone());
         }
+    }
+    if journaled {
+        refresh_stats(state);
+    }
+    effects
+}
+
+/// The incidents panel's response-time line, from the whole journal.
+fn refresh_stats(state: &mut State) {
+    let mut events: Vec<Event> = state
+        .incidents
+        .timeline
+        .values()
+        .flatten()
+        .cloned()
+        .collect();
+    events.sort_by_key(|e| e.ts);
+    let tz = state.timezone.unwrap_or(chrono_tz::UTC);
+    let stats = crate::incidents::stats::response_stats(&events, &state.severity, tz);
+    state.incidents.stats_line = crate::incidents::stats::footer_line(&stats);
+}
+
+fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    let in_incidents = state.focused_kind() == Some(PanelKind::Incidents);
+    match action {
+        Action::Tick => return schedule(state, now),
         Action::Quit => state.should_quit = true,
         Action::Suspend => return vec![Effect::Suspend],
         Action::ToggleHelp => state.show_help = !state.show_help,
-        Action::Back => state.show_help = false,
+        Action::Back => {
+            if state.incidents.detail.take().is_none() {
+                state.show_help = false;
+            }
+        }
+        Action::Enter if in_incidents => {
+            state.incidents.detail = state.incidents.selected.clone();
+        }
+        Action::Enter => {}
         Action::FocusNext => cycle_focus(state, 1),
         Action::FocusPrev => cycle_focus(state, -1),
         Action::Left => cycle_focus(state, -1),
         Action::Right => cycle_focus(state, 1),
+        Action::Up if in_incidents && !at_edge(state, -1) => state.incidents.select_by(-1),
+        Action::Down if in_incidents && !at_edge(state, 1) => state.incidents.select_by(1),
+        Action::Top if in_incidents => state.incidents.select_first(),
+        Action::Bottom if in_incidents => state.incidents.select_last(),
         Action::Up => move_row(state, -1),
         Action::Down => move_row(state, 1),
         Action::Top => state.focus = 0,
@@ -31,7 +83,7 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             if n < state.pages.len() && n != state.page {
                 state.page = n;
                 state.focus = 0;
-                state.dirty = true;
+                state.incidents.detail = None;
                 return schedule(state, now);
             }
         }
@@ -39,15 +91,106 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             for p in &mut state.panels {
                 p.next_due = now;
             }
-            state.dirty = true;
+            for s in &mut state.incidents.alert_sources {
+                s.next_due = now;
+            }
+            for r in &mut state.incidents.rules {
+                r.next_due = now;
+            }
             return schedule(state, now);
         }
         Action::Resize => {}
+        Action::Acknowledge => return incidents::acknowledge(state, now),
+        Action::Unacknowledge => return incidents::unacknowledge(state, now),
+        Action::Resolve => return incidents::resolve(state, now),
+        Action::StartNote => incidents::start_note(state),
+        Action::Postmortem => return incidents::postmortem(state),
+        Action::InputChar(c) => {
+            if let Some(i) = &mut state.input {
+                if i.text.chars().count() < 500 {
+                    i.text.push(c);
+                }
+            }
+        }
+        Action::InputBackspace => {
+            if let Some(i) = &mut state.input {
+                i.text.pop();
+            }
+        }
+        Action::InputSubmit => return incidents::submit_note(state, now),
+        Action::InputCancel => state.input = None,
         Action::PanelLoaded { panel, result } => loaded(state, panel, result, now),
+        Action::AlertsLoaded { source, result } => {
+            return incidents::alerts_loaded(state, &source, result, now);
+        }
+        Action::RuleLoaded { rule, result } => {
+            return incidents::rule_loaded(state, rule, result, now);
+        }
+        Action::JournalLoaded { events, warnings } => journal_loaded(state, events, warnings, now),
+        Action::SilenceCreated { incident, result } => {
+            return incidents::silence_created(state, &incident, result, now);
+        }
+        Action::SilenceExpired { incident, result } => {
+            return incidents::silence_expired(state, &incident, result, now);
+        }
+        Action::FileWritten { what, result } => {
+            state.message = Some(match result {
+                Ok(path) => format!("{what} written to {}", path.display()),
+                Err(e) => format!("{what} not written: {e}"),
+            });
+        }
         Action::Message(m) => state.message = Some(m),
     }
-    state.dirty = true;
     Vec::new()
+}
+
+/// Whether moving the incident selection by `delta` would leave the list (then the focus moves
+/// to the neighbouring panel instead).
+fn at_edge(state: &State, delta: isize) -> bool {
+    let n = state.incidents.list.len();
+    match state.incidents.selected_index() {
+        None => true,
+        Some(i) => (delta < 0 && i == 0) || (delta > 0 && i + 1 >= n),
+    }
+}
+
+/// The journal was read at start: timelines, local acknowledgements, open episodes.
+fn journal_loaded(
+    state: &mut State,
+    events: Vec<Event>,
+    warnings: Vec<String>,
+    now: DateTime<Utc>,
+) {
+    let folded = crate::incidents::journal::fold(&events);
+    for (id, f) in &folded {
+        let open = f
+            .resolved_at
+            .is_none_or(|r| f.detected_at.is_some_and(|d| d > r));
+        if open && f.detected_at.is_some() {
+            state.incidents.journaled.insert(id.clone());
+        }
+        if let (Some(by), Some(at), true) = (&f.acked_by, f.acked_at, f.silence_id.is_none()) {
+            if open {
+                state
+                    .incidents
+                    .local_acks
+                    .insert(id.clone(), (by.clone(), at));
+            }
+        }
+    }
+    for ev in events {
+        state
+            .incidents
+            .timeline
+            .entry(ev.incident.clone())
+            .or_default()
+            .push(ev);
+    }
+    state.incidents.journal_loaded = true;
+    if let Some(w) = warnings.first() {
+        state.message = Some(format!("journal: {w}"));
+    }
+    state.incidents.rebuild(now);
 }
 
 fn loaded(
@@ -61,26 +204,15 @@ fn loaded(
     };
     p.in_flight = false;
     let source_id = p.source.clone();
-    let source_failure = match result {
+    match result {
         Ok(results) => {
             p.apply(results, now);
-            None
+            state.source_ok(&source_id, now);
         }
         Err(e) => {
             p.error = Some(e.message.clone());
-            e.source_down.then_some(e.message)
-        }
-    };
-    if let Some(s) = state.sources.iter_mut().find(|s| s.id == source_id) {
-        match source_failure {
-            None => {
-                s.last_success = Some(now);
-                s.last_error = None;
-                s.error_since = None;
-            }
-            Some(msg) => {
-                s.last_error = Some(msg);
-                s.error_since.get_or_insert(now);
+            if e.source_down {
+                state.source_failed(&source_id, e.message, now);
             }
         }
     }
@@ -97,7 +229,7 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let mut effects = Vec::new();
     for i in visible {
         let p = &mut state.panels[i];
-        if p.in_flight || now < p.next_due {
+        if p.in_flight || now < p.next_due || !p.cfg.kind.has_query() {
             continue;
         }
         p.in_flight = true;
@@ -121,6 +253,40 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             at,
             range,
         }));
+    }
+    effects.extend(schedule_incidents(state, now, at));
+    effects
+}
+
+/// Alert sources and rules poll whatever page is on screen: incidents matter everywhere.
+fn schedule_incidents(state: &mut State, now: DateTime<Utc>, at: f64) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let later = |d: std::time::Duration| {
+        now + chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::seconds(10))
+    };
+    for s in &mut state.incidents.alert_sources {
+        if s.in_flight || now < s.next_due {
+            continue;
+        }
+        s.in_flight = true;
+        s.next_due = later(s.refresh);
+        effects.push(Effect::FetchAlerts {
+            source: s.id.clone(),
+            kind: s.kind,
+        });
+    }
+    for (i, r) in state.incidents.rules.iter_mut().enumerate() {
+        if r.in_flight || now < r.next_due {
+            continue;
+        }
+        r.in_flight = true;
+        r.next_due = later(r.refresh);
+        effects.push(Effect::FetchRule {
+            rule: i,
+            source: r.cfg.source.clone(),
+            query: r.cfg.query.clone(),
+            at,
+        });
     }
     effects
 }
@@ -172,7 +338,7 @@ mod tests {
     use crate::sources::prometheus::Series;
 
     fn demo_state() -> State {
-        let cfg = Config::demo("http://127.0.0.1:1");
+        let cfg = Config::demo("http://127.0.0.1:1", None);
         State::new(&cfg, DateTime::<Utc>::UNIX_EPOCH)
     }
 
@@ -184,7 +350,18 @@ mod tests {
     fn first_tick_polls_every_visible_panel_once() {
         let mut s = demo_state();
         let fx = update(&mut s, Action::Tick, t(100));
-        assert_eq!(fx.len(), s.page_panels().len());
+        let fetches = fx.iter().filter(|e| matches!(e, Effect::Fetch(_))).count();
+        let with_queries = s
+            .page_panels()
+            .iter()
+            .filter(|&&i| s.panels[i].cfg.kind.has_query())
+            .count();
+        assert_eq!(fetches, with_queries);
+        // Without an Alertmanager, Prometheus's own alerts feed the incidents.
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::FetchAlerts { source, .. } if source == "prom"))
+        );
         // In flight: a second tick asks for nothing more.
         assert!(update(&mut s, Action::Tick, t(101)).is_empty());
     }
@@ -278,18 +455,23 @@ mod tests {
     fn focus_moves_by_grid() {
         let mut s = demo_state();
         update(&mut s, Action::Down, t(0));
-        assert_eq!(s.focus, 4, "from the first stat down to the latency chart");
-        update(&mut s, Action::Right, t(0));
-        assert_eq!(s.focus, 5);
+        assert_eq!(s.focus, 4, "from the first stat down to the incidents");
         update(&mut s, Action::Down, t(0));
         assert_eq!(
-            s.focus, 8,
+            s.focus, 5,
+            "no incidents to select: on to the latency chart"
+        );
+        update(&mut s, Action::Right, t(0));
+        assert_eq!(s.focus, 6);
+        update(&mut s, Action::Down, t(0));
+        assert_eq!(
+            s.focus, 9,
             "traffic (col 14) is nearest slow queries (col 16)"
         );
         update(&mut s, Action::FocusPrev, t(0));
-        assert_eq!(s.focus, 7);
-        update(&mut s, Action::Bottom, t(0));
         assert_eq!(s.focus, 8);
+        update(&mut s, Action::Bottom, t(0));
+        assert_eq!(s.focus, 9);
         update(&mut s, Action::FocusNext, t(0));
         assert_eq!(s.focus, 0);
     }

@@ -108,7 +108,6 @@ fn demo_snapshot_has_every_board_panel_with_data() {
         "escape in snapshot"
     );
     let snap: Value = serde_json::from_str(&raw).unwrap();
-    assert_eq!(snap["sources"][0]["status"], "ok");
     let panels = snap["panels"].as_array().unwrap();
     let ids: Vec<&str> = panels.iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(
@@ -118,6 +117,7 @@ fn demo_snapshot_has_every_board_panel_with_data() {
             "request-rate",
             "error-rate",
             "active-users",
+            "incidents",
             "response-time",
             "traffic",
             "db-connections",
@@ -125,7 +125,7 @@ fn demo_snapshot_has_every_board_panel_with_data() {
             "slow-queries"
         ]
     );
-    for p in panels {
+    for p in panels.iter().filter(|p| p["kind"] != "incidents") {
         assert_ne!(p["status"], "error", "{p}");
         assert_ne!(p["status"], "nodata", "{p}");
         assert!(p["value"].is_number(), "{p}");
@@ -135,6 +135,17 @@ fn demo_snapshot_has_every_board_panel_with_data() {
     assert_eq!(latency["series"].as_array().unwrap().len(), 3);
     assert!(latency["series"][0]["points"].as_array().unwrap().len() > 100);
     assert!(chrono::DateTime::parse_from_rfc3339(snap["generated_at"].as_str().unwrap()).is_ok());
+    // The demo Alertmanager always has its P4 certificate warning.
+    let incidents = snap["incidents"].as_array().unwrap();
+    let cert = incidents
+        .iter()
+        .find(|i| i["title"] == "CertificateExpiresSoon")
+        .unwrap_or_else(|| panic!("{incidents:#?}"));
+    assert_eq!(cert["severity"], "P4");
+    assert_eq!(cert["source"], "am");
+    assert_eq!(snap["sources"][1]["id"], "prom");
+    assert_eq!(snap["sources"][0]["kind"], "alertmanager");
+    assert_eq!(snap["sources"][0]["status"], "ok");
 }
 
 #[test]

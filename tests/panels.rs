@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use oncall::action::Action;
+use oncall::action::{Action, Effect};
 use oncall::config::{
     Config, Direction, PageConfig, PanelConfig, PanelKind, QueryConfig, SourceConfig, SourceKind,
     Thresholds, Unit,
@@ -174,6 +174,7 @@ fn answer(kind: PanelKind, case: Case, end: DateTime<Utc>) -> Vec<Vec<Series>> {
         return vec![Vec::new(); queries];
     }
     match kind {
+        PanelKind::Incidents => Vec::new(),
         PanelKind::Stat => {
             let last = v(0.0023, 0.0072, 0.0235);
             vec![vec![series(&[], history(end, 30, 0.003, last))]]
@@ -226,7 +227,8 @@ fn drive(panel: PanelConfig, case: Case) -> State {
     let cfg = config(panel);
     let mut s = new_state(&cfg);
     let fx = update(&mut s, Action::Tick, t0());
-    assert_eq!(fx.len(), 1, "the first tick polls the panel: {fx:?}");
+    let fetches = fx.iter().filter(|e| matches!(e, Effect::Fetch(_))).count();
+    assert_eq!(fetches, 1, "the first tick polls the panel: {fx:?}");
     let loaded = at(2);
     let result = match case {
         Case::Error => Err(connect_error()),
@@ -673,15 +675,57 @@ fn board_answer(id: &str, end: DateTime<Utc>) -> Vec<Vec<Series>> {
 
 /// The built-in board with every panel loaded.
 fn board_state() -> State {
-    let cfg = Config::demo("http://127.0.0.1:1");
+    let cfg = Config::demo("http://127.0.0.1:1", None);
     let mut s = new_state(&cfg);
     let fx = update(&mut s, Action::Tick, t0());
-    assert_eq!(fx.len(), s.panels.len());
+    let fetches = fx.iter().filter(|e| matches!(e, Effect::Fetch(_))).count();
+    assert_eq!(
+        fetches,
+        s.panels.len() - 1,
+        "every panel but incidents queries"
+    );
     let loaded = at(2);
     for i in 0..s.panels.len() {
+        if s.panels[i].id == "incidents" {
+            continue;
+        }
         let result = Ok(board_answer(&s.panels[i].id, loaded));
         update(&mut s, Action::PanelLoaded { panel: i, result }, loaded);
     }
+    let alert =
+        |name: &str, sev: &str, mins: i64, summary: &str| oncall::sources::prometheus::PromAlert {
+            labels: [
+                ("alertname", name),
+                ("severity", sev),
+                ("service", "checkout"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            annotations: [("summary".to_string(), summary.to_string())]
+                .into_iter()
+                .collect(),
+            state: "firing".into(),
+            active_at: Some(loaded - chrono::Duration::minutes(mins)),
+            value: 1.0,
+        };
+    let alerts = vec![
+        alert(
+            "HighErrorRate",
+            "critical",
+            12,
+            "Error ratio 3.1% above 1% for 2m",
+        ),
+        alert("SlowResponses", "error", 3, "p95 260 ms above 200 ms"),
+    ];
+    update(
+        &mut s,
+        Action::AlertsLoaded {
+            source: "prom".into(),
+            result: Ok(oncall::action::AlertBatch::Prometheus(alerts)),
+        },
+        loaded,
+    );
     s.now = at(30);
     s
 }

@@ -48,10 +48,16 @@ fn q(query: &str, legend: &str, thresholds: Option<Thresholds>) -> QueryConfig {
     }
 }
 
-/// The board for a Prometheus source id; no pages when there is no Prometheus source.
+/// The board for a Prometheus source id; only the incidents panel without one.
 pub fn default_pages(prom: Option<&str>) -> Vec<PageConfig> {
     let Some(src) = prom else {
-        return Vec::new();
+        let mut incidents = PanelConfig::new("Incidents", PanelKind::Incidents);
+        incidents.width = Some(24);
+        incidents.height = Some(20);
+        return vec![PageConfig {
+            title: "Incidents".into(),
+            panels: vec![incidents],
+        }];
     };
     let mut health = panel("System Health", PanelKind::Health, src, 6);
     health.query = Some(queries::UP.into());
@@ -98,10 +104,14 @@ pub fn default_pages(prom: Option<&str>) -> Vec<PageConfig> {
     slow.query = Some(queries::DB_SLOW.into());
     slow.thresholds = above(5.0, 20.0);
 
+    let mut incidents = PanelConfig::new("Incidents", PanelKind::Incidents);
+    incidents.width = Some(24);
+    incidents.height = Some(6);
+
     vec![PageConfig {
         title: "Production Health".into(),
         panels: vec![
-            health, reqs, errors, users, latency, traffic, conns, tps, slow,
+            health, reqs, errors, users, incidents, latency, traffic, conns, tps, slow,
         ],
     }]
 }

@@ -71,6 +71,9 @@ pub fn validate(cfg: &Config, text: &str, path: &Path) -> Result<(), ConfigError
     for (id, src) in &cfg.sources {
         validate_source(&ctx, id, src)?;
     }
+    for (nth, rule) in cfg.rules.iter().enumerate() {
+        validate_rule(&ctx, cfg, rule, nth)?;
+    }
     let mut panel_no = 0;
     for page in &cfg.pages {
         for panel in &page.panels {
@@ -142,6 +145,9 @@ fn validate_panel(
     const HEADER: &str = "[[pages.panels]]";
     let here = |key: &str| ctx.find(HEADER, nth, key);
     let key = |k: &str| format!("pages.panels.{k} (panel \"{}\")", panel.title);
+    if !panel.kind.has_query() {
+        return Ok(());
+    }
     match &panel.source {
         Some(s) => match cfg.sources.get(s) {
             None => {
@@ -209,6 +215,55 @@ fn validate_panel(
         .chain(panel.queries.iter().filter_map(|q| q.thresholds.as_ref()))
     {
         check_thresholds(t).map_err(|m| ctx.err(here("thresholds"), &key("thresholds"), m))?;
+    }
+    Ok(())
+}
+
+fn validate_rule(
+    ctx: &Ctx<'_>,
+    cfg: &Config,
+    rule: &super::RuleConfig,
+    nth: usize,
+) -> Result<(), ConfigError> {
+    let here = |key: &str| ctx.find("[[rules]]", nth, key);
+    let key = |k: &str| format!("rules.{k} (rule \"{}\")", rule.name);
+    match cfg.sources.get(&rule.source) {
+        Some(s) if s.kind == SourceKind::Prometheus => {}
+        Some(s) => {
+            return Err(ctx.err(
+                here("source"),
+                &key("source"),
+                format!(
+                    "rules query a prometheus source, and `{}` is {}",
+                    rule.source,
+                    s.kind.name()
+                ),
+            ));
+        }
+        None => {
+            return Err(ctx.err(
+                here("source"),
+                &key("source"),
+                format!("no source `{}` is configured", rule.source),
+            ));
+        }
+    }
+    if rule.above.is_none() && rule.below.is_none() {
+        return Err(ctx.err(
+            here(""),
+            &key("above"),
+            "a rule needs `above = <value>` or `below = <value>`".into(),
+        ));
+    }
+    if cfg.rules.iter().filter(|r| r.name == rule.name).count() > 1 {
+        return Err(ctx.err(
+            here("name"),
+            &key("name"),
+            format!(
+                "two rules are named `{}`; names identify incidents",
+                rule.name
+            ),
+        ));
     }
     Ok(())
 }

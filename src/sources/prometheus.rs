@@ -276,6 +276,99 @@ fn fmt_time(t: f64) -> String {
     format!("{t:.3}")
 }
 
+/// One alert of `GET /api/v1/alerts` (used when no Alertmanager is configured).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromAlert {
+    pub labels: Labels,
+    pub annotations: Labels,
+    /// `pending` or `firing`.
+    pub state: String,
+    pub active_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The alert expression's value ("1e+00", "NaN" → NaN).
+    pub value: f64,
+}
+
+#[derive(Deserialize)]
+struct AlertsEnvelope {
+    status: String,
+    data: Option<AlertsData>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AlertsData {
+    #[serde(default)]
+    alerts: Vec<RawPromAlert>,
+}
+
+#[derive(Deserialize)]
+struct RawPromAlert {
+    #[serde(default)]
+    labels: Labels,
+    #[serde(default)]
+    annotations: Labels,
+    state: String,
+    #[serde(rename = "activeAt")]
+    active_at: Option<chrono::DateTime<chrono::Utc>>,
+    value: Option<StrNum>,
+}
+
+/// Parses a `/api/v1/alerts` answer, whatever its status. Label and annotation text stays raw.
+pub fn parse_alerts(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<PromAlert>, SourceError> {
+    let looks_json = content_type.is_some_and(|c| c.contains("json"))
+        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let http = || SourceError::Http {
+        status,
+        message: short_body(body),
+    };
+    if !looks_json {
+        return Err(http());
+    }
+    let env: AlertsEnvelope = match serde_json::from_slice(body) {
+        Ok(e) => e,
+        Err(e) if (200..300).contains(&status) => {
+            return Err(SourceError::Decode(format!("not a Prometheus answer: {e}")));
+        }
+        Err(_) => return Err(http()),
+    };
+    if env.status != "success" {
+        return Err(SourceError::Api {
+            error_type: env.error_type.unwrap_or_else(|| format!("HTTP {status}")),
+            message: crate::sanitize::line(&env.error.unwrap_or_default()),
+        });
+    }
+    let data = env
+        .data
+        .ok_or_else(|| SourceError::Decode("success without data".into()))?;
+    let alerts = data
+        .alerts
+        .into_iter()
+        .map(|a| PromAlert {
+            labels: a.labels,
+            annotations: a.annotations,
+            state: a.state,
+            active_at: a.active_at,
+            value: a.value.map_or(f64::NAN, |v| v.0),
+        })
+        .collect();
+    Ok(alerts)
+}
+
+impl Prometheus {
+    /// The alerts of the server's alerting rules (`GET /api/v1/alerts`), pending and firing.
+    pub async fn alerts(&self) -> Result<Vec<PromAlert>, SourceError> {
+        let req = self.http.client.get(self.http.url("/api/v1/alerts"));
+        let (status, ctype, body) = self.http.send(req).await?;
+        parse_alerts(status, ctype.as_deref(), &body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,7 +162,7 @@ impl PanelState {
                     Some(s) => s,
                 }
             }
-            PanelKind::Stat | PanelKind::Gauge => self
+            PanelKind::Stat | PanelKind::Gauge | PanelKind::Incidents => self
                 .series
                 .first()
                 .map_or(Status::NoData, SeriesData::status),

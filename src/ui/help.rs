@@ -28,7 +28,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, _state: &State, theme: &Theme) 
         " Esc or ? closes this help",
         theme.muted,
     )));
-    let width = (key_w as u16 + 44).min(area.width);
+    let what_w = KEY_HELP
+        .iter()
+        .map(|(_, w)| w.chars().count())
+        .max()
+        .unwrap_or(20);
+    let width = u16::try_from(key_w + what_w + 6)
+        .unwrap_or(u16::MAX)
+        .min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
     let r = Rect::new(
         area.x + area.width.saturating_sub(width) / 2,

@@ -1,6 +1,6 @@
 //! The frame every panel shares: border, title, status marker, data age, error line.
 
-use super::{gauge, health, stat, timeseries};
+use super::{gauge, health, incidents, stat, timeseries};
 use crate::config::PanelKind;
 use crate::state::{PanelState, Status};
 use crate::theme::Theme;
@@ -15,6 +15,7 @@ pub struct View<'a> {
     pub panel: &'a PanelState,
     pub focused: bool,
     pub now: DateTime<Utc>,
+    pub state: &'a crate::state::State,
 }
 
 /// The marker shown next to the title; words as well as colour, so it reads without colour.
@@ -70,7 +71,11 @@ fn title_right<'a>(
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
-    let status = p.status();
+    let status = if p.cfg.kind == PanelKind::Incidents {
+        view.state.incidents.status()
+    } else {
+        p.status()
+    };
     let border = if view.focused {
         theme.border_focus
     } else {
@@ -88,6 +93,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    if p.cfg.kind == PanelKind::Incidents {
+        incidents::render(frame, inner, view, view.state, theme);
         return;
     }
     if p.updated_at.is_none() {
@@ -126,5 +135,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         PanelKind::Timeseries => timeseries::render(frame, content, view, theme),
         PanelKind::Health => health::render(frame, content, view, theme),
         PanelKind::Gauge => gauge::render(frame, content, view, theme),
+        PanelKind::Incidents => {}
     }
 }

@@ -84,17 +84,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     }
     let unit = p.cfg.unit;
     let history = crate::duration::format_duration(p.cfg.history().0);
-    let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([start, end])
-                .style(theme.muted)
-                .labels([Span::raw(format!("-{history}")), Span::raw("now")]),
-        )
-        .y_axis(Axis::default().bounds([lo, hi]).style(theme.muted).labels([
+    // Short charts keep their rows for data: the time axis shows only from 6 rows up.
+    let x_axis = Axis::default().bounds([start, end]).style(theme.muted);
+    let x_axis = if chart_area.height >= 6 {
+        x_axis.labels([Span::raw(format!("-{history}")), Span::raw("now")])
+    } else {
+        x_axis
+    };
+    let chart = Chart::new(datasets).x_axis(x_axis).y_axis(
+        Axis::default().bounds([lo, hi]).style(theme.muted).labels([
             Span::raw(crate::format::axis(lo, unit)),
             Span::raw(crate::format::axis(hi, unit)),
-        ]));
+        ]),
+    );
     frame.render_widget(chart, chart_area);
 }
 

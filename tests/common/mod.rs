@@ -132,6 +132,16 @@ pub struct Prometheus {
 impl Prometheus {
     /// Starts Prometheus scraping the pushgateway every second.
     pub fn start(dir: &Path, pushgateway_port: u16, rules: Option<&str>) -> Prometheus {
+        Prometheus::start_with(dir, pushgateway_port, rules, None)
+    }
+
+    /// The same, evaluating `rules` every second and sending alerts to an Alertmanager.
+    pub fn start_with(
+        dir: &Path,
+        pushgateway_port: u16,
+        rules: Option<&str>,
+        alertmanager_port: Option<u16>,
+    ) -> Prometheus {
         let bin = require("prometheus", "prometheus");
         let port = free_port();
         let mut cfg = format!(
@@ -142,6 +152,11 @@ impl Prometheus {
         if let Some(rules) = rules {
             std::fs::write(dir.join("rules.yml"), rules).unwrap();
             cfg.push_str("rule_files:\n  - rules.yml\n");
+        }
+        if let Some(am) = alertmanager_port {
+            cfg.push_str(&format!(
+                "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{am}']\n"
+            ));
         }
         std::fs::write(dir.join("prometheus.yml"), cfg).unwrap();
         let args = vec![
@@ -207,5 +222,67 @@ impl Prometheus {
                     .is_some_and(|a| !a.is_empty())
             },
         );
+    }
+}
+
+pub struct Alertmanager {
+    pub proc: Proc,
+    pub port: u16,
+}
+
+impl Alertmanager {
+    /// A single Alertmanager (no cluster) routing everything to a receiver that does nothing.
+    pub fn start(dir: &Path) -> Alertmanager {
+        let bin = require("prometheus-alertmanager", "prometheus-alertmanager");
+        let port = free_port();
+        let am_dir = dir.join("alertmanager");
+        std::fs::create_dir_all(&am_dir).unwrap();
+        std::fs::write(
+            am_dir.join("am.yml"),
+            "route:\n  receiver: 'null'\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: 'null'\n",
+        )
+        .unwrap();
+        let args = vec![
+            format!("--config.file={}", am_dir.join("am.yml").display()),
+            format!("--storage.path={}", am_dir.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--cluster.listen-address=".into(),
+        ];
+        let proc = Proc::spawn("alertmanager", &bin, &args, &am_dir);
+        let url = format!("http://127.0.0.1:{port}/-/ready");
+        wait_until("alertmanager ready", Duration::from_secs(30), || {
+            http_get(&url).is_some_and(|(s, _)| s == 200)
+        });
+        Alertmanager { proc, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn get(&self, path: &str) -> serde_json::Value {
+        let (status, body) = http_get(&format!("{}{path}", self.url())).unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Creates a silence directly in Alertmanager (as a teammate would).
+    pub fn silence(&self, matchers: &[(&str, &str)], created_by: &str) -> String {
+        let now = chrono::Utc::now();
+        let body = serde_json::json!({
+            "matchers": matchers.iter().map(|(n, v)| serde_json::json!({"name": n, "value": v, "isRegex": false, "isEqual": true})).collect::<Vec<_>>(),
+            "startsAt": now.to_rfc3339(),
+            "endsAt": (now + chrono::Duration::hours(1)).to_rfc3339(),
+            "createdBy": created_by,
+            "comment": "on it",
+        });
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}/api/v2/silences", self.url()))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().unwrap_or_default());
+        let v: serde_json::Value = r.json().unwrap();
+        v["silenceID"].as_str().unwrap().to_string()
     }
 }
