@@ -204,7 +204,8 @@ pub fn format_table(stats: &[SevStats]) -> String {
     }
 }
 
-/// A one-liner for a panel footer: `TTA P0 4m ✓ · TTR P1 32m ✓ · P2 3h ✓`.
+/// A one-liner for a panel footer: `TTA P0 4m ✓ · TTR P1 32m ✓ · P2 3h ✓`; empty when nothing
+/// has been acknowledged or resolved yet.
 pub fn footer_line(stats: &[SevStats]) -> String {
     let mut parts = Vec::new();
     let mut last_prefix = "";
@@ -227,7 +228,7 @@ pub fn footer_line(stats: &[SevStats]) -> String {
         ));
     }
     if parts.is_empty() {
-        "no incidents recorded".to_string()
+        String::new()
     } else {
         parts.join(" · ")
     }
@@ -351,7 +352,7 @@ mod tests {
             format_table(&response_stats(&[], &SeverityConfig::default(), MADRID)),
             "no incidents recorded"
         );
-        assert_eq!(footer_line(&[]), "no incidents recorded");
+        assert_eq!(footer_line(&[]), "");
     }
 
     #[test]
