@@ -1,7 +1,9 @@
 //! HTTP clients for the data sources, with their response models. No UI here.
 
 pub mod alertmanager;
+pub mod loki;
 pub mod prometheus;
+pub mod sentry;
 
 use crate::config::SourceConfig;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
