@@ -14,7 +14,6 @@ use super::Severity;
 use super::deadline::{DeadlineKind, due_at, kind_for};
 use super::journal::{Event, EventKind};
 use crate::config::{SeverityConfig, Target};
-use crate::duration::format_age;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -168,7 +167,7 @@ fn mark(s: &SevStats) -> &'static str {
 }
 
 fn short(d: Duration) -> String {
-    format_age(d.num_seconds())
+    super::deadline::short(d)
 }
 
 /// Plain text like the playbook's, one line per severity with incidents:
@@ -380,6 +379,6 @@ mod tests {
         let events = vec![det(fri, "p3", Severity::P3), res(fri + 71 * 60, "p3")];
         let stats = response_stats(&events, &SeverityConfig::default(), MADRID);
         assert_eq!(stats[3].within_target, Some((1, 1)));
-        assert_eq!(footer_line(&stats), "TTR P3 2d ✓");
+        assert_eq!(footer_line(&stats), "TTR P3 2d23h ✓");
     }
 }

@@ -23,7 +23,10 @@ fn event(incident: &str, kind: EventKind, now: DateTime<Utc>) -> Effect {
     })
 }
 
+/// The `detected` event is dated when the incident started (an alert may predate the
+/// dashboard), so response times count from the real start.
 fn detected(inc: &Incident, now: DateTime<Utc>) -> Effect {
+    let at = inc.started_at.min(now);
     event(
         &inc.id,
         EventKind::Detected {
@@ -33,7 +36,7 @@ fn detected(inc: &Incident, now: DateTime<Utc>) -> Effect {
             summary: inc.summary.clone(),
             labels: inc.labels.clone(),
         },
-        now,
+        at,
     )
 }
 
