@@ -3,13 +3,15 @@
 //! [`sim`].
 //!
 //! The router is assembled from one function per upstream API ([`prometheus`], [`alertmanager`]),
-//! all sharing the `Demo` state. Loki (`/loki/api/v1`) and Sentry (`/api/0`) can be merged in on the
+//! all sharing the `Demo` state. Loki (`/loki/api/v1`) and Sentry (`/api/0`) are merged in on the
 //! same port; only `/-/ready` and `/-/healthy` would need a prefix.
 
 mod alertmanager;
 pub mod alerts;
+mod loki;
 mod prometheus;
 mod queries;
+mod sentry;
 mod silences;
 pub mod sim;
 #[cfg(test)]
@@ -106,6 +108,8 @@ fn router(sim: Sim, base: String) -> Router {
     Router::new()
         .merge(prometheus::prometheus_routes())
         .merge(alertmanager::alertmanager_routes())
+        .merge(loki::loki_routes())
+        .merge(sentry::sentry_routes())
         .fallback(|| async { plain(StatusCode::NOT_FOUND, "404 page not found\n") })
         .with_state(demo)
 }
