@@ -15,7 +15,7 @@ use ratatui::backend::TestBackend;
 use std::hint::black_box;
 
 fn loaded_board(now: DateTime<Utc>) -> State {
-    let cfg = Config::demo("http://127.0.0.1:1", None);
+    let cfg = Config::demo("http://127.0.0.1:1", &[]);
     let mut state = State::new(&cfg, now);
     update(&mut state, Action::Tick, now);
     let t0 = now.timestamp() as f64 - 3600.0;

@@ -3,7 +3,9 @@
 use crate::config::SourceKind;
 use crate::incidents::journal::Event;
 use crate::sources::alertmanager::{AmAlert, NewSilence, Silence};
+use crate::sources::loki::{Level, LogEntry, TailEvent};
 use crate::sources::prometheus::{PromAlert, Series};
+use crate::sources::sentry::SentryIssue;
 use crate::state::LoadError;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
@@ -35,6 +37,18 @@ pub enum Action {
     /// Opens the note prompt for the selected incident.
     StartNote,
     Postmortem,
+    /// Logs: show or hide a level.
+    ToggleLevel(Level),
+    /// Logs: follow new lines, or stop.
+    Follow,
+    /// Logs: open the search prompt.
+    StartSearch,
+    SearchNext,
+    SearchPrev,
+    /// Open the selected item's link (runbook, Sentry permalink) in a browser.
+    OpenLink,
+    /// Copy the selected item's link (OSC 52: works over SSH).
+    CopyLink,
     /// Typing into the prompt.
     InputChar(char),
     InputBackspace,
@@ -44,6 +58,20 @@ pub enum Action {
     PanelLoaded {
         panel: usize,
         result: Result<Vec<Vec<Series>>, LoadError>,
+    },
+    LogsLoaded {
+        panel: usize,
+        result: Result<Vec<LogEntry>, LoadError>,
+    },
+    Tail {
+        panel: usize,
+        event: TailEvent,
+    },
+    ErrorsLoaded {
+        panel: usize,
+        result: Result<Vec<SentryIssue>, LoadError>,
+        /// After a 429: when to ask again.
+        retry_after: Option<std::time::Duration>,
     },
     AlertsLoaded {
         source: String,
@@ -108,6 +136,33 @@ pub enum Effect {
         incident: String,
         silence_id: String,
     },
+    FetchLogs {
+        panel: usize,
+        source: String,
+        query: String,
+        start_ns: i128,
+        end_ns: i128,
+        limit: u32,
+        /// No line seen yet: read the newest lines (backward).
+        first: bool,
+    },
+    /// Live mode: follow the source's tail websocket for this panel.
+    StartTail {
+        panel: usize,
+        source: String,
+        query: String,
+        start_ns: i128,
+    },
+    FetchErrors {
+        panel: usize,
+        source: String,
+        sort: String,
+        max_pages: usize,
+    },
+    /// Open a URL in the desktop's browser.
+    OpenUrl(String),
+    /// Put text on the clipboard with OSC 52.
+    Copy(String),
     /// Append to the journal (fsynced).
     Journal(Event),
     WriteFile {
@@ -175,6 +230,14 @@ pub fn from_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
         KeyCode::Char('R') => Action::Resolve,
         KeyCode::Char('n') => Action::StartNote,
         KeyCode::Char('p') => Action::Postmortem,
+        KeyCode::Char('e') => Action::ToggleLevel(Level::Error),
+        KeyCode::Char('w') => Action::ToggleLevel(Level::Warn),
+        KeyCode::Char('i') => Action::ToggleLevel(Level::Info),
+        KeyCode::Char('f') => Action::Follow,
+        KeyCode::Char('/') => Action::StartSearch,
+        KeyCode::Char('N') => Action::SearchPrev,
+        KeyCode::Char('o') => Action::OpenLink,
+        KeyCode::Char('y') => Action::CopyLink,
         KeyCode::Char(c @ '1'..='9') => Action::Page(usize::from(c as u8 - b'1')),
         _ => return None,
     };
@@ -195,6 +258,13 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("R", "resolve a local incident"),
     ("n", "add a note to the incident"),
     ("p", "write the incident's post-mortem"),
+    ("e  w  i", "logs: show / hide ERROR, WARN, INFO lines"),
+    (
+        "/  n  N",
+        "logs: search (text or regex), next / previous match",
+    ),
+    ("f", "logs: follow new lines / pause"),
+    ("o  y", "open / copy the link (Sentry issue, runbook)"),
     ("Ctrl-Z", "suspend (fg to resume)"),
     ("Ctrl-L", "redraw the screen"),
 ];

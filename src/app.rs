@@ -114,30 +114,11 @@ struct Executor {
 
 impl Executor {
     fn run(&mut self, effect: Effect) {
+        let Some(effect) = self.clients.start(effect, &self.tx) else {
+            return;
+        };
         let tx = self.tx.clone();
         match effect {
-            Effect::Fetch(spec) => self.clients.spawn_fetch(spec, tx),
-            Effect::FetchAlerts { source, kind } => self.clients.spawn_alerts(source, kind, tx),
-            Effect::FetchRule {
-                rule,
-                source,
-                query,
-                at,
-            } => self.clients.spawn_rule(rule, &source, query, at, tx),
-            Effect::CreateSilence {
-                source,
-                incident,
-                silence,
-            } => self
-                .clients
-                .spawn_create_silence(&source, incident, silence, tx),
-            Effect::ExpireSilence {
-                source,
-                incident,
-                silence_id,
-            } => self
-                .clients
-                .spawn_expire_silence(&source, incident, silence_id, tx),
             Effect::Journal(ev) => {
                 if let Some(j) = &self.journal {
                     j.append(ev);
@@ -155,7 +136,17 @@ impl Executor {
                     let _ = tx.send(Action::FileWritten { what, result });
                 });
             }
-            Effect::Suspend => {}
+            Effect::OpenUrl(url) => {
+                tokio::task::spawn_blocking(move || {
+                    let msg = match crate::open::open_url(&url) {
+                        Ok(()) => format!("opened {url}"),
+                        Err(e) => format!("{e}; y copies the link"),
+                    };
+                    let _ = tx.send(Action::Message(msg));
+                });
+            }
+            Effect::Copy(text) => crate::open::copy_osc52(&text),
+            _ => {}
         }
     }
 }

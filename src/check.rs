@@ -1,8 +1,11 @@
 //! `oncall check`: the config is valid and every source answers.
 
 use crate::config::{Config, SourceConfig, SourceKind};
+use crate::sources::SourceError;
+use crate::sources::alertmanager::Alertmanager;
+use crate::sources::loki::Loki;
 use crate::sources::prometheus::Prometheus;
-use crate::sources::{Http, SourceError};
+use crate::sources::sentry::Sentry;
 use std::time::Instant;
 
 /// One source's probe outcome.
@@ -28,25 +31,14 @@ pub async fn probe_all(cfg: &Config) -> Vec<Probe> {
     futures::future::join_all(probes).await
 }
 
+/// Each source kind's own cheapest real request: Prometheus and Alertmanager build info, Loki
+/// readiness, one Sentry issue (which also proves the token, organization and project).
 async fn probe(src: &SourceConfig) -> Result<(), SourceError> {
-    if src.kind == SourceKind::Prometheus {
-        return Prometheus::new(src)?.probe().await.map(|_| ());
-    }
-    let path = match src.kind {
-        SourceKind::Alertmanager => "/api/v2/status",
-        SourceKind::Loki => "/ready",
-        SourceKind::Sentry => "/api/0/",
-        SourceKind::Prometheus => "/-/ready",
-    };
-    let http = Http::new(src)?;
-    let (status, _, body) = http.send(http.client.get(http.url(path))).await?;
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(SourceError::Http {
-            status,
-            message: crate::sources::short_body(&body),
-        })
+    match src.kind {
+        SourceKind::Prometheus => Prometheus::new(src)?.probe().await.map(|_| ()),
+        SourceKind::Alertmanager => Alertmanager::new(src)?.probe().await.map(|_| ()),
+        SourceKind::Loki => Loki::new(src)?.probe().await,
+        SourceKind::Sentry => Sentry::new(src)?.probe().await,
     }
 }
 

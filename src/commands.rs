@@ -1,7 +1,7 @@
 //! What each command line does. `main.rs` parses the arguments and calls [`run`].
 
 use crate::cli::{Cli, Command, Format};
-use crate::config::{self, Config, ConfigError};
+use crate::config::{self, Config, ConfigError, SourceKind};
 use crate::demo::DemoStack;
 use crate::theme::Theme;
 use clap::CommandFactory;
@@ -103,7 +103,14 @@ async fn load(cli: &Cli) -> Result<(Config, Option<DemoStack>), ConfigError> {
                 source: e,
             })?;
         return Ok((
-            Config::demo(&stack.prometheus_url(), Some(&stack.alertmanager_url())),
+            Config::demo(
+                &stack.prometheus_url(),
+                &[
+                    (SourceKind::Alertmanager, &stack.alertmanager_url()),
+                    (SourceKind::Loki, &stack.loki_url()),
+                    (SourceKind::Sentry, &stack.sentry_url()),
+                ],
+            ),
             Some(stack),
         ));
     }
@@ -253,9 +260,11 @@ fn init() -> anyhow::Result<ExitCode> {
 async fn demo_server(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     let stack = DemoStack::start(listen).await?;
     println!(
-        "demo stack listening\n  Prometheus API:   {}\n  Alertmanager API: {}\nStop with Ctrl-C.",
+        "demo stack listening\n  Prometheus API:   {}\n  Alertmanager API: {}\n  Loki API:         {}\n  Sentry API:       {} (org acme, project checkout)\nStop with Ctrl-C.",
         stack.prometheus_url(),
-        stack.alertmanager_url()
+        stack.alertmanager_url(),
+        stack.loki_url(),
+        stack.sentry_url()
     );
     #[cfg(unix)]
     {

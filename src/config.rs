@@ -153,6 +153,10 @@ pub enum PanelKind {
     Gauge,
     /// Open incidents from every alert source and rule (no query).
     Incidents,
+    /// Log lines from a Loki source (a LogQL log query).
+    Logs,
+    /// Issues from a Sentry source.
+    Errors,
 }
 
 impl PanelKind {
@@ -163,6 +167,8 @@ impl PanelKind {
             PanelKind::Health => "health",
             PanelKind::Gauge => "gauge",
             PanelKind::Incidents => "incidents",
+            PanelKind::Logs => "logs",
+            PanelKind::Errors => "errors",
         }
     }
     /// Panels that need history ask `query_range`; the others an instant query.
@@ -172,13 +178,25 @@ impl PanelKind {
     fn default_height(self) -> u16 {
         match self {
             PanelKind::Timeseries => 10,
-            PanelKind::Incidents => 8,
+            PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors => 8,
             _ => 5,
         }
     }
-    /// Whether the panel runs its own queries.
+    /// Whether the panel runs its own Prometheus queries.
     pub fn has_query(self) -> bool {
-        !matches!(self, PanelKind::Incidents)
+        !matches!(
+            self,
+            PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors
+        )
+    }
+    /// The source kind a panel of this kind reads, if any.
+    pub fn source_kind(self) -> Option<SourceKind> {
+        match self {
+            PanelKind::Incidents => None,
+            PanelKind::Logs => Some(SourceKind::Loki),
+            PanelKind::Errors => Some(SourceKind::Sentry),
+            _ => Some(SourceKind::Prometheus),
+        }
     }
 }
 
@@ -256,6 +274,17 @@ pub struct PanelConfig {
     /// History shown by charts and sparklines.
     pub range: Option<Dur>,
     pub refresh: Option<Dur>,
+    /// Logs: lines kept in memory (default 10 000).
+    pub buffer: Option<usize>,
+    /// Logs: follow `/loki/api/v1/tail` over a websocket instead of polling.
+    #[serde(default)]
+    pub live: bool,
+    /// Logs: lines asked per poll (default 500).
+    pub limit: Option<u32>,
+    /// Errors: `date` (last seen, default), `freq`, `new` or `user`.
+    pub sort: Option<String>,
+    /// Errors: pages of 100 issues followed per project (default 3).
+    pub max_pages: Option<usize>,
 }
 
 impl PanelConfig {
@@ -277,6 +306,11 @@ impl PanelConfig {
             decimals: None,
             range: None,
             refresh: None,
+            buffer: None,
+            live: false,
+            limit: None,
+            sort: None,
+            max_pages: None,
         }
     }
 
@@ -361,7 +395,8 @@ impl Config {
     }
 
     /// The config of `oncall --demo`: the embedded stack's sources and the built-in board.
-    pub fn demo(prometheus_url: &str, alertmanager_url: Option<&str>) -> Config {
+    /// `others` adds the stack's other APIs (source id from the kind: am, logs, sentry).
+    pub fn demo(prometheus_url: &str, others: &[(SourceKind, &str)]) -> Config {
         let mut cfg = Config::default();
         cfg.general.refresh = Dur::secs(5);
         cfg.general.user = Some("demo".into());
@@ -369,11 +404,24 @@ impl Config {
             "prom".into(),
             SourceConfig::new(SourceKind::Prometheus, prometheus_url),
         );
-        if let Some(url) = alertmanager_url {
-            cfg.sources.insert(
-                "am".into(),
-                SourceConfig::new(SourceKind::Alertmanager, url),
-            );
+        for (kind, url) in others {
+            let mut src = SourceConfig::new(*kind, url);
+            let id = match kind {
+                SourceKind::Prometheus => "prom2",
+                SourceKind::Alertmanager => "am",
+                SourceKind::Loki => {
+                    src.query = Some(r#"{app="checkout"}"#.into());
+                    src.refresh = Some(Dur::secs(2));
+                    "logs"
+                }
+                SourceKind::Sentry => {
+                    src.org = Some("acme".into());
+                    src.projects = vec!["checkout".into()];
+                    src.refresh = Some(Dur::secs(15));
+                    "sentry"
+                }
+            };
+            cfg.sources.insert(id.into(), src);
         }
         cfg
     }
@@ -383,12 +431,17 @@ impl Config {
         if !self.pages.is_empty() {
             return self.pages.clone();
         }
-        let prom = self
-            .sources
-            .iter()
-            .find(|(_, s)| s.kind == SourceKind::Prometheus)
-            .map(|(id, _)| id.as_str());
-        default_pages(prom)
+        let first = |kind: SourceKind| {
+            self.sources
+                .iter()
+                .find(|(_, s)| s.kind == kind)
+                .map(|(id, s)| (id.as_str(), s))
+        };
+        default_pages(
+            first(SourceKind::Prometheus).map(|(id, _)| id),
+            first(SourceKind::Loki),
+            first(SourceKind::Sentry).map(|(id, _)| id),
+        )
     }
 
     /// The user name recorded on acknowledgements.

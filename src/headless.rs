@@ -26,6 +26,8 @@ pub struct Headless {
     /// Files the reducer asked to write (written only with `write_files`).
     pub files: Vec<(PathBuf, String)>,
     pub write_files: bool,
+    /// Links the reducer asked to open or copy.
+    pub links: Vec<String>,
 }
 
 impl Headless {
@@ -41,6 +43,7 @@ impl Headless {
             journal: None,
             files: Vec::new(),
             write_files: false,
+            links: Vec::new(),
         }
     }
 
@@ -68,27 +71,14 @@ impl Headless {
     }
 
     fn run(&mut self, effect: Effect) {
-        let tx = self.tx.clone();
-        let c = &self.clients;
+        let once = crate::poll::answers_once(&effect);
+        let Some(effect) = self.clients.start(effect, &self.tx) else {
+            if once {
+                self.outstanding += 1;
+            }
+            return;
+        };
         match effect {
-            Effect::Fetch(spec) => c.spawn_fetch(spec, tx),
-            Effect::FetchAlerts { source, kind } => c.spawn_alerts(source, kind, tx),
-            Effect::FetchRule {
-                rule,
-                source,
-                query,
-                at,
-            } => c.spawn_rule(rule, &source, query, at, tx),
-            Effect::CreateSilence {
-                source,
-                incident,
-                silence,
-            } => c.spawn_create_silence(&source, incident, silence, tx),
-            Effect::ExpireSilence {
-                source,
-                incident,
-                silence_id,
-            } => c.spawn_expire_silence(&source, incident, silence_id, tx),
             Effect::Journal(ev) => {
                 if let Some(j) = &mut self.journal {
                     if let Err(e) = j.append(&ev) {
@@ -96,7 +86,6 @@ impl Headless {
                     }
                 }
                 self.journal_events.push(ev);
-                return;
             }
             Effect::WriteFile { path, contents, .. } => {
                 if self.write_files {
@@ -105,11 +94,10 @@ impl Headless {
                     }
                 }
                 self.files.push((path, contents));
-                return;
             }
-            Effect::Suspend => return,
+            Effect::OpenUrl(url) | Effect::Copy(url) => self.links.push(url),
+            _ => {}
         }
-        self.outstanding += 1;
     }
 
     /// Handles answers until every request has answered, or `wait` has passed.
@@ -119,7 +107,9 @@ impl Headless {
         while self.outstanding > 0 {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(action)) => {
-                    self.outstanding -= 1;
+                    if !matches!(action, Action::Tail { .. } | Action::Message(_)) {
+                        self.outstanding = self.outstanding.saturating_sub(1);
+                    }
                     self.dispatch(action);
                 }
                 _ => return false,

@@ -16,6 +16,7 @@ pub mod format;
 pub mod headless;
 pub mod incidents;
 pub mod logging;
+pub mod open;
 pub mod poll;
 pub mod sanitize;
 pub mod snapshot;

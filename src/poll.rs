@@ -1,10 +1,12 @@
 //! Performs the fetches `update` asks for: each one a tokio task that only sends an Action back.
 
-use crate::action::{Action, AlertBatch, FetchSpec};
+use crate::action::{Action, AlertBatch, Effect, FetchSpec};
 use crate::config::{Config, SourceKind};
 use crate::sources::SourceError;
 use crate::sources::alertmanager::{Alertmanager, NewSilence};
+use crate::sources::loki::Loki;
 use crate::sources::prometheus::{Prometheus, Series};
+use crate::sources::sentry::{Sentry, Sort};
 use crate::state::LoadError;
 use std::collections::HashMap;
 use tokio::sync::mpsc::UnboundedSender;
@@ -14,6 +16,10 @@ use tokio::sync::mpsc::UnboundedSender;
 pub struct Clients {
     prometheus: HashMap<String, Prometheus>,
     alertmanager: HashMap<String, Alertmanager>,
+    loki: HashMap<String, Loki>,
+    sentry: HashMap<String, Sentry>,
+    /// Source settings, for clients made per use (the tail websocket).
+    configs: HashMap<String, crate::config::SourceConfig>,
     /// Sources whose client could not be built (missing secret, bad CA file…).
     broken: HashMap<String, String>,
 }
@@ -29,8 +35,14 @@ impl Clients {
                 SourceKind::Alertmanager => Alertmanager::new(src).map(|a| {
                     c.alertmanager.insert(id.clone(), a);
                 }),
-                _ => Ok(()),
+                SourceKind::Loki => Loki::new(src).map(|l| {
+                    c.loki.insert(id.clone(), l);
+                }),
+                SourceKind::Sentry => Sentry::new(src).map(|s| {
+                    c.sentry.insert(id.clone(), s);
+                }),
             };
+            c.configs.insert(id.clone(), src.clone());
             if let Err(e) = built {
                 c.broken.insert(id.clone(), e.to_string());
             }
@@ -38,15 +50,121 @@ impl Clients {
         c
     }
 
-    fn alertmanager(&self, id: &str) -> Result<&Alertmanager, LoadError> {
-        self.alertmanager.get(id).ok_or_else(|| LoadError {
+    fn missing(&self, id: &str, kind: &str) -> LoadError {
+        LoadError {
             message: self
                 .broken
                 .get(id)
                 .cloned()
-                .unwrap_or_else(|| format!("no alertmanager source `{id}`")),
+                .unwrap_or_else(|| format!("no {kind} source `{id}`")),
             source_down: true,
-        })
+        }
+    }
+
+    fn alertmanager(&self, id: &str) -> Result<&Alertmanager, LoadError> {
+        self.alertmanager
+            .get(id)
+            .ok_or_else(|| self.missing(id, "alertmanager"))
+    }
+
+    /// One poll of a logs panel: `limit` lines from `start_ns` (inclusive); the first poll
+    /// (no line seen yet) asks for the newest lines.
+    pub fn spawn_logs(&self, panel: usize, spec: LogsSpec, tx: UnboundedSender<Action>) {
+        let loki = self
+            .loki
+            .get(&spec.source)
+            .cloned()
+            .ok_or_else(|| self.missing(&spec.source, "loki"));
+        tokio::spawn(async move {
+            let result = match loki {
+                Ok(l) => l
+                    .query_range(
+                        &spec.query,
+                        spec.start_ns,
+                        spec.end_ns,
+                        spec.limit,
+                        !spec.first,
+                    )
+                    .await
+                    .map_err(|e| load_error(&e)),
+                Err(e) => Err(e),
+            };
+            let _ = tx.send(Action::LogsLoaded { panel, result });
+        });
+    }
+
+    /// Live mode: the tail task runs until the app ends, forwarding its events as actions.
+    pub fn spawn_tail(
+        &self,
+        panel: usize,
+        source: &str,
+        query: String,
+        start_ns: i128,
+        tx: UnboundedSender<Action>,
+    ) {
+        let Some(cfg) = self.configs.get(source) else {
+            let _ = tx.send(Action::LogsLoaded {
+                panel,
+                result: Err(self.missing(source, "loki")),
+            });
+            return;
+        };
+        let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+        match crate::sources::loki::spawn_tail(cfg, query, start_ns, etx) {
+            Ok(_task) => {
+                tokio::spawn(async move {
+                    while let Some(event) = erx.recv().await {
+                        if tx.send(Action::Tail { panel, event }).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                let _ = tx.send(Action::LogsLoaded {
+                    panel,
+                    result: Err(load_error(&e)),
+                });
+            }
+        }
+    }
+
+    /// One poll of an errors panel (all its pages).
+    pub fn spawn_errors(
+        &self,
+        panel: usize,
+        source: &str,
+        sort: &str,
+        max_pages: usize,
+        tx: UnboundedSender<Action>,
+    ) {
+        let sentry = self
+            .sentry
+            .get(source)
+            .cloned()
+            .ok_or_else(|| self.missing(source, "sentry"));
+        let sort = Sort::parse(sort).unwrap_or_default();
+        tokio::spawn(async move {
+            let (result, retry_after) = match sentry {
+                Ok(s) => match s.issues(sort, max_pages).await {
+                    Ok(issues) => (Ok(issues), None),
+                    Err(e) => {
+                        let wait = e.wait();
+                        let err = LoadError {
+                            message: e.to_string(),
+                            source_down: true,
+                        };
+                        (Err(err), wait)
+                    }
+                },
+                Err(e) => (Err(e), None),
+            };
+            let _ = tx.send(Action::ErrorsLoaded {
+                panel,
+                result,
+                retry_after,
+            });
+        });
     }
 
     /// Fetches a source's alerts (and, from Alertmanager, its silences).
@@ -172,6 +290,94 @@ impl Clients {
             });
         });
     }
+}
+
+impl Clients {
+    /// Starts the effects that are requests to a source; gives back the others (journal,
+    /// files, clipboard, browser, suspend) for the caller to perform. Returns `None` when the
+    /// effect was started: its answer will arrive on `tx` as one action.
+    pub fn start(&self, effect: Effect, tx: &UnboundedSender<Action>) -> Option<Effect> {
+        let tx = tx.clone();
+        match effect {
+            Effect::Fetch(spec) => self.spawn_fetch(spec, tx),
+            Effect::FetchAlerts { source, kind } => self.spawn_alerts(source, kind, tx),
+            Effect::FetchRule {
+                rule,
+                source,
+                query,
+                at,
+            } => self.spawn_rule(rule, &source, query, at, tx),
+            Effect::CreateSilence {
+                source,
+                incident,
+                silence,
+            } => self.spawn_create_silence(&source, incident, silence, tx),
+            Effect::ExpireSilence {
+                source,
+                incident,
+                silence_id,
+            } => self.spawn_expire_silence(&source, incident, silence_id, tx),
+            Effect::FetchLogs {
+                panel,
+                source,
+                query,
+                start_ns,
+                end_ns,
+                limit,
+                first,
+            } => {
+                let spec = LogsSpec {
+                    source,
+                    query,
+                    start_ns,
+                    end_ns,
+                    limit,
+                    first,
+                };
+                self.spawn_logs(panel, spec, tx);
+            }
+            Effect::StartTail {
+                panel,
+                source,
+                query,
+                start_ns,
+            } => self.spawn_tail(panel, &source, query, start_ns, tx),
+            Effect::FetchErrors {
+                panel,
+                source,
+                sort,
+                max_pages,
+            } => self.spawn_errors(panel, &source, &sort, max_pages, tx),
+            other => return Some(other),
+        }
+        None
+    }
+}
+
+/// Whether an effect is answered by exactly one action (a request), as opposed to the tail,
+/// which answers many times.
+pub fn answers_once(effect: &Effect) -> bool {
+    !matches!(
+        effect,
+        Effect::StartTail { .. }
+            | Effect::Journal(_)
+            | Effect::WriteFile { .. }
+            | Effect::OpenUrl(_)
+            | Effect::Copy(_)
+            | Effect::Suspend
+    )
+}
+
+/// What one logs poll asks.
+#[derive(Debug, Clone)]
+pub struct LogsSpec {
+    pub source: String,
+    pub query: String,
+    pub start_ns: i128,
+    pub end_ns: i128,
+    pub limit: u32,
+    /// The first poll reads backward from now (the newest lines); later ones forward.
+    pub first: bool,
 }
 
 /// Runs a panel's queries concurrently; the first failure fails the panel.

@@ -206,6 +206,61 @@ fn panel_json(p: &PanelState) -> Value {
     })
 }
 
+/// Log lines in a snapshot: the newest this many, from every logs panel, oldest first.
+pub const SNAPSHOT_LOG_LINES: usize = 500;
+
+fn logs_json(state: &State) -> Vec<Value> {
+    let mut lines: Vec<&crate::state::feeds::LogLine> = state
+        .panels
+        .iter()
+        .filter_map(|p| p.logs.as_deref())
+        .flat_map(|l| l.lines.iter())
+        .collect();
+    lines.sort_by_key(|l| l.ts_ns);
+    lines.dedup_by(|a, b| a.ts_ns == b.ts_ns && a.line == b.line);
+    let skip = lines.len().saturating_sub(SNAPSHOT_LOG_LINES);
+    lines
+        .into_iter()
+        .skip(skip)
+        .map(|l| {
+            json!({
+                "ts": l.time().to_rfc3339_opts(SecondsFormat::Nanos, true),
+                "level": l.level.name(),
+                "line": l.line,
+                "labels": l.labels,
+            })
+        })
+        .collect()
+}
+
+fn errors_json(state: &State) -> Vec<Value> {
+    let mut seen = std::collections::BTreeSet::new();
+    state
+        .panels
+        .iter()
+        .filter_map(|p| p.errors.as_deref())
+        .flat_map(|e| e.issues.iter())
+        .filter(|g| seen.insert(g.issue.id.clone()))
+        .map(|g| {
+            let i = &g.issue;
+            json!({
+                "id": i.id,
+                "short_id": i.short_id,
+                "title": i.title,
+                "culprit": i.culprit,
+                "level": i.level,
+                "count": i.count,
+                "users": i.user_count,
+                "first_seen": i.first_seen.map(rfc3339),
+                "last_seen": i.last_seen.map(rfc3339),
+                "permalink": i.permalink,
+                "project": i.project,
+                "new": g.new,
+            })
+        })
+        .collect()
+}
+
 /// The state as the stable snapshot JSON (see SPEC.md).
 pub fn to_json(state: &State) -> Value {
     let sources: Vec<Value> = state
@@ -268,5 +323,7 @@ pub fn to_json(state: &State) -> Value {
         "sources": sources,
         "panels": panels,
         "incidents": incidents,
+        "logs": logs_json(state),
+        "errors": errors_json(state),
     })
 }

@@ -1,5 +1,6 @@
 //! The model the screen and the snapshot are drawn from. Changed only by `update`.
 
+pub mod feeds;
 pub mod incidents;
 pub mod panel;
 
@@ -10,10 +11,19 @@ use crate::config::{Config, PanelKind, SeverityConfig, SourceKind};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
-/// The note prompt: which incident, what has been typed.
+/// What the prompt in the status bar is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputPurpose {
+    /// A note on an incident.
+    Note { incident: String },
+    /// A search in a logs panel.
+    Search { panel: usize },
+}
+
+/// The prompt: what for, what has been typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
-    pub incident: String,
+    pub purpose: InputPurpose,
     pub text: String,
 }
 
@@ -98,7 +108,18 @@ impl State {
         for page in cfg.effective_pages() {
             let mut idx = Vec::new();
             for p in page.panels {
-                let source = p.source.clone().unwrap_or_else(|| default_source.clone());
+                let source = p
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| match p.kind.source_kind() {
+                        Some(SourceKind::Prometheus) | None => default_source.clone(),
+                        Some(kind) => cfg
+                            .sources
+                            .iter()
+                            .find(|(_, s)| s.kind == kind)
+                            .map(|(id, _)| id.clone())
+                            .unwrap_or_default(),
+                    });
                 let refresh = cfg.source_refresh(&source).0;
                 idx.push(panels.len());
                 panels.push(PanelState::new(p, source, refresh, now));

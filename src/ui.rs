@@ -11,11 +11,13 @@
 //!   q quit  ? help  Tab focus  1-9 pages  r refresh                 message   footer
 //! ```
 
+mod errors;
 mod gauge;
 mod health;
 mod help;
 mod incident_detail;
 pub mod incidents;
+mod logs;
 mod panel;
 mod stat;
 mod timeseries;
@@ -119,14 +121,23 @@ fn clock(state: &State) -> String {
 
 fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     if let Some(input) = &state.input {
-        let title = state
-            .incidents
-            .get(&input.incident)
-            .map_or(input.incident.as_str(), |i| i.title.as_str());
+        let (prompt, hint) = match &input.purpose {
+            crate::state::InputPurpose::Note { incident } => {
+                let title = state
+                    .incidents
+                    .get(incident)
+                    .map_or(incident.as_str(), |i| i.title.as_str());
+                (format!(" note for {title}: "), "  Enter save · Esc cancel")
+            }
+            crate::state::InputPurpose::Search { .. } => (
+                " search (text or regex): ".to_string(),
+                "  Enter search · Esc clear",
+            ),
+        };
         let line = Line::from(vec![
-            Span::styled(format!(" note for {title}: "), theme.key),
+            Span::styled(prompt, theme.key),
             Span::styled(format!("{}█", input.text), theme.text),
-            Span::styled("  Enter save · Esc cancel", theme.muted),
+            Span::styled(hint, theme.muted),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         return;

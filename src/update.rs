@@ -1,5 +1,6 @@
 //! The reducer: `(State, Action, now) -> Effects`. Pure: no IO, no await, no clock of its own.
 
+mod feeds;
 mod incidents;
 
 use crate::action::{Action, Effect, FetchSpec};
@@ -53,6 +54,11 @@ fn refresh_stats(state: &mut State) {
 
 fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let in_incidents = state.focused_kind() == Some(PanelKind::Incidents);
+    if state.incidents.detail.is_none() {
+        if let Some(fx) = feeds::key(state, &action) {
+            return fx;
+        }
+    }
     match action {
         Action::Tick => return schedule(state, now),
         Action::Quit => state.should_quit = true,
@@ -117,7 +123,39 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
                 i.text.pop();
             }
         }
-        Action::InputSubmit => return incidents::submit_note(state, now),
+        Action::InputSubmit => {
+            let Some(input) = state.input.take() else {
+                return Vec::new();
+            };
+            match input.purpose {
+                crate::state::InputPurpose::Note { incident } => {
+                    return incidents::submit_note(state, &incident, &input.text, now);
+                }
+                crate::state::InputPurpose::Search { panel } => {
+                    feeds::submit_search(state, panel, &input.text);
+                }
+            }
+        }
+        Action::LogsLoaded { panel, result } => feeds::logs_loaded(state, panel, result, now),
+        Action::Tail { panel, event } => feeds::tail_event(state, panel, event, now),
+        Action::ErrorsLoaded {
+            panel,
+            result,
+            retry_after,
+        } => feeds::errors_loaded(state, panel, result, retry_after, now),
+        Action::OpenLink | Action::CopyLink if in_incidents => {
+            return incidents::runbook_link(state, matches!(action, Action::CopyLink));
+        }
+        Action::ToggleLevel(_)
+        | Action::Follow
+        | Action::StartSearch
+        | Action::SearchNext
+        | Action::SearchPrev
+        | Action::OpenLink
+        | Action::CopyLink => {
+            state.message =
+                Some("that key works in a logs, errors or incidents panel (Tab to it)".into());
+        }
         Action::InputCancel => state.input = None,
         Action::PanelLoaded { panel, result } => loaded(state, panel, result, now),
         Action::AlertsLoaded { source, result } => {
@@ -228,6 +266,13 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let at = now.timestamp_millis() as f64 / 1000.0;
     let mut effects = Vec::new();
     for i in visible {
+        if matches!(
+            state.panels[i].cfg.kind,
+            PanelKind::Logs | PanelKind::Errors
+        ) {
+            effects.extend(feeds::schedule(state, i, now));
+            continue;
+        }
         let p = &mut state.panels[i];
         if p.in_flight || now < p.next_due || !p.cfg.kind.has_query() {
             continue;
@@ -338,7 +383,7 @@ mod tests {
     use crate::sources::prometheus::Series;
 
     fn demo_state() -> State {
-        let cfg = Config::demo("http://127.0.0.1:1", None);
+        let cfg = Config::demo("http://127.0.0.1:1", &[]);
         State::new(&cfg, DateTime::<Utc>::UNIX_EPOCH)
     }
 

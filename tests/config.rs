@@ -12,8 +12,22 @@ fn example_config_parses_with_every_documented_key() {
     let cfg = Config::parse(&text, Path::new("config.example.toml")).unwrap();
     assert_eq!(cfg.general.refresh.0.as_secs(), 10);
     assert_eq!(cfg.sources["prom"].url, "http://127.0.0.1:9090");
-    assert_eq!(cfg.pages.len(), 2);
+    assert_eq!(cfg.pages.len(), 3);
     assert!(cfg.pages[0].panels.iter().any(|p| p.queries.len() == 3));
+    let kinds: Vec<&str> = cfg
+        .pages
+        .iter()
+        .flat_map(|p| p.panels.iter().map(|x| x.kind.name()))
+        .collect();
+    for k in ["stat", "health", "gauge", "incidents", "timeseries", "logs", "errors"] {
+        assert!(kinds.contains(&k), "the example shows no {k} panel");
+    }
+    let src: Vec<&str> = cfg.sources.values().map(|s| s.kind.name()).collect();
+    for k in ["prometheus", "alertmanager", "loki", "sentry"] {
+        assert!(src.contains(&k), "the example has no {k} source");
+    }
+    assert_eq!(cfg.rules.len(), 1);
+    assert_eq!(cfg.severity.default, oncall::incidents::Severity::P3);
     // Every commented-out key is a real key too: uncommented, the file still parses.
     let uncommented: String = text
         .lines()

@@ -174,7 +174,7 @@ fn answer(kind: PanelKind, case: Case, end: DateTime<Utc>) -> Vec<Vec<Series>> {
         return vec![Vec::new(); queries];
     }
     match kind {
-        PanelKind::Incidents => Vec::new(),
+        PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors => Vec::new(),
         PanelKind::Stat => {
             let last = v(0.0023, 0.0072, 0.0235);
             vec![vec![series(&[], history(end, 30, 0.003, last))]]
@@ -675,7 +675,7 @@ fn board_answer(id: &str, end: DateTime<Utc>) -> Vec<Vec<Series>> {
 
 /// The built-in board with every panel loaded.
 fn board_state() -> State {
-    let cfg = Config::demo("http://127.0.0.1:1", None);
+    let cfg = Config::demo("http://127.0.0.1:1", &[]);
     let mut s = new_state(&cfg);
     let fx = update(&mut s, Action::Tick, t0());
     let fetches = fx.iter().filter(|e| matches!(e, Effect::Fetch(_))).count();

@@ -4,7 +4,9 @@
 //! Active Users, Database. Thresholds: error rate warn 0.5 % / crit 1 %; p95 warn 150 ms /
 //! crit 200 ms; p99 warn 400 ms / crit 500 ms.
 
-use super::{Direction, PageConfig, PanelConfig, PanelKind, QueryConfig, Thresholds, Unit};
+use super::{
+    Direction, PageConfig, PanelConfig, PanelKind, QueryConfig, SourceConfig, Thresholds, Unit,
+};
 
 /// Queries of the built-in board (the demo stack simulates exactly these).
 pub mod queries {
@@ -48,15 +50,44 @@ fn q(query: &str, legend: &str, thresholds: Option<Thresholds>) -> QueryConfig {
     }
 }
 
-/// The board for a Prometheus source id; only the incidents panel without one.
-pub fn default_pages(prom: Option<&str>) -> Vec<PageConfig> {
+/// Logs and errors panels for the Loki and Sentry sources there are.
+fn feeds(loki: Option<(&str, &SourceConfig)>, sentry: Option<&str>) -> Vec<PanelConfig> {
+    let mut out = Vec::new();
+    let both = loki.is_some() && sentry.is_some();
+    if let Some((id, src)) = loki {
+        let mut logs = PanelConfig::new("Logs", PanelKind::Logs);
+        logs.source = Some(id.into());
+        logs.query = Some(src.query.clone().unwrap_or_else(|| r#"{job=~".+"}"#.into()));
+        logs.width = Some(if both { 14 } else { 24 });
+        logs.height = Some(10);
+        out.push(logs);
+    }
+    if let Some(id) = sentry {
+        let mut errors = PanelConfig::new("Errors", PanelKind::Errors);
+        errors.source = Some(id.into());
+        errors.width = Some(if both { 10 } else { 24 });
+        errors.height = Some(10);
+        out.push(errors);
+    }
+    out
+}
+
+/// The board for a Prometheus source id (with logs and errors panels when there are Loki and
+/// Sentry sources); only the incidents, logs and errors panels without Prometheus.
+pub fn default_pages(
+    prom: Option<&str>,
+    loki: Option<(&str, &SourceConfig)>,
+    sentry: Option<&str>,
+) -> Vec<PageConfig> {
     let Some(src) = prom else {
         let mut incidents = PanelConfig::new("Incidents", PanelKind::Incidents);
         incidents.width = Some(24);
         incidents.height = Some(20);
+        let mut panels = vec![incidents];
+        panels.extend(feeds(loki, sentry));
         return vec![PageConfig {
             title: "Incidents".into(),
-            panels: vec![incidents],
+            panels,
         }];
     };
     let mut health = panel("System Health", PanelKind::Health, src, 6);
@@ -108,10 +139,11 @@ pub fn default_pages(prom: Option<&str>) -> Vec<PageConfig> {
     incidents.width = Some(24);
     incidents.height = Some(6);
 
+    let mut panels = vec![health, reqs, errors, users, incidents, latency, traffic];
+    panels.extend(feeds(loki, sentry));
+    panels.extend([conns, tps, slow]);
     vec![PageConfig {
         title: "Production Health".into(),
-        panels: vec![
-            health, reqs, errors, users, incidents, latency, traffic, conns, tps, slow,
-        ],
+        panels,
     }]
 }

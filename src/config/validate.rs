@@ -145,6 +145,12 @@ fn validate_panel(
     const HEADER: &str = "[[pages.panels]]";
     let here = |key: &str| ctx.find(HEADER, nth, key);
     let key = |k: &str| format!("pages.panels.{k} (panel \"{}\")", panel.title);
+    if matches!(
+        panel.kind,
+        super::PanelKind::Logs | super::PanelKind::Errors
+    ) {
+        return validate_feed_panel(ctx, cfg, panel, nth);
+    }
     if !panel.kind.has_query() {
         return Ok(());
     }
@@ -215,6 +221,52 @@ fn validate_panel(
         .chain(panel.queries.iter().filter_map(|q| q.thresholds.as_ref()))
     {
         check_thresholds(t).map_err(|m| ctx.err(here("thresholds"), &key("thresholds"), m))?;
+    }
+    Ok(())
+}
+
+/// Logs and errors panels: a source of the right kind (the only one of that kind may be implied).
+fn validate_feed_panel(
+    ctx: &Ctx<'_>,
+    cfg: &Config,
+    panel: &super::PanelConfig,
+    nth: usize,
+) -> Result<(), ConfigError> {
+    let here = |key: &str| ctx.find("[[pages.panels]]", nth, key);
+    let key = |k: &str| format!("pages.panels.{k} (panel \"{}\")", panel.title);
+    let Some(want) = panel.kind.source_kind() else {
+        return Ok(());
+    };
+    let ok = match &panel.source {
+        Some(s) => cfg.sources.get(s).is_some_and(|src| src.kind == want),
+        None => cfg.sources.values().filter(|s| s.kind == want).count() == 1,
+    };
+    if !ok {
+        return Err(ctx.err(
+            here("source"),
+            &key("source"),
+            format!(
+                "a {} panel reads a {} source: set `source` to the id of one",
+                panel.kind.name(),
+                want.name()
+            ),
+        ));
+    }
+    if panel.kind == super::PanelKind::Logs && panel.query.is_none() {
+        return Err(ctx.err(
+            here(""),
+            &key("query"),
+            "a logs panel needs a LogQL `query`, e.g. '{app=\"checkout\"}'".into(),
+        ));
+    }
+    if let Some(sort) = &panel.sort {
+        if !matches!(sort.as_str(), "date" | "freq" | "new" | "user") {
+            return Err(ctx.err(
+                here("sort"),
+                &key("sort"),
+                format!("sort `{sort}` is not one of date, freq, new, user"),
+            ));
+        }
     }
     Ok(())
 }

@@ -89,6 +89,10 @@ pub struct PanelState {
     pub in_flight: bool,
     pub next_due: DateTime<Utc>,
     pub refresh: Duration,
+    /// Logs panels: the lines and the view of them.
+    pub logs: Option<Box<super::feeds::LogsView>>,
+    /// Errors panels: the issues and the view of them.
+    pub errors: Option<Box<super::feeds::ErrorsView>>,
 }
 
 impl PanelState {
@@ -103,6 +107,12 @@ impl PanelState {
             in_flight: false,
             next_due: now,
             refresh: cfg.refresh.map_or(refresh, |d| d.0),
+            logs: (cfg.kind == PanelKind::Logs).then(|| {
+                Box::new(super::feeds::LogsView::new(
+                    cfg.buffer.unwrap_or(super::feeds::DEFAULT_BUFFER),
+                ))
+            }),
+            errors: (cfg.kind == PanelKind::Errors).then(Box::default),
             cfg,
         }
     }
@@ -132,6 +142,12 @@ impl PanelState {
     /// The panel's headline number: the health panel's count of up series, else the first
     /// series' latest value.
     pub fn value(&self) -> f64 {
+        if let Some(l) = &self.logs {
+            return l.lines.len() as f64;
+        }
+        if let Some(e) = &self.errors {
+            return e.issues.len() as f64;
+        }
         match self.cfg.kind {
             PanelKind::Health if self.series.iter().all(|s| s.last().is_nan()) => f64::NAN,
             PanelKind::Health => self.series.iter().filter(|s| s.last() > 0.0).count() as f64,
@@ -142,6 +158,15 @@ impl PanelState {
 
     /// Status from the data alone (what the last good data says).
     pub fn data_status(&self) -> Status {
+        match (&self.logs, &self.errors) {
+            (Some(l), _) if l.lines.is_empty() => return Status::NoData,
+            (Some(_), _) => return Status::Ok,
+            // An issue first seen since the dashboard started is worth a look.
+            (_, Some(e)) if e.issues.iter().any(|g| g.new) => return Status::Warn,
+            (_, Some(e)) if e.baseline.is_some() => return Status::Ok,
+            (_, Some(_)) => return Status::NoData,
+            _ => {}
+        }
         if self.series.is_empty() {
             return Status::NoData;
         }
@@ -162,7 +187,11 @@ impl PanelState {
                     Some(s) => s,
                 }
             }
-            PanelKind::Stat | PanelKind::Gauge | PanelKind::Incidents => self
+            PanelKind::Stat
+            | PanelKind::Gauge
+            | PanelKind::Incidents
+            | PanelKind::Logs
+            | PanelKind::Errors => self
                 .series
                 .first()
                 .map_or(Status::NoData, SeriesData::status),
@@ -187,6 +216,14 @@ impl PanelState {
         let v = self.value();
         match self.cfg.kind {
             PanelKind::Health if !v.is_nan() => format!("{}/{} up", v, self.series.len()),
+            PanelKind::Logs => format!("{v} lines"),
+            PanelKind::Errors => {
+                let new = self
+                    .errors
+                    .as_ref()
+                    .map_or(0, |e| e.issues.iter().filter(|g| g.new).count());
+                format!("{v} issues, {new} new")
+            }
             _ => crate::format::value(v, self.cfg.unit, self.cfg.decimals),
         }
     }

@@ -1,6 +1,6 @@
 //! The frame every panel shares: border, title, status marker, data age, error line.
 
-use super::{gauge, health, incidents, stat, timeseries};
+use super::{errors, gauge, health, incidents, logs, stat, timeseries};
 use crate::config::PanelKind;
 use crate::state::{PanelState, Status};
 use crate::theme::Theme;
@@ -136,5 +136,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         PanelKind::Health => health::render(frame, content, view, theme),
         PanelKind::Gauge => gauge::render(frame, content, view, theme),
         PanelKind::Incidents => {}
+        PanelKind::Logs => logs::render(frame, content, view, theme),
+        PanelKind::Errors => errors::render(frame, content, view, theme),
     }
 }

@@ -447,24 +447,26 @@ fn source_kind(state: &State, id: &str) -> Option<SourceKind> {
 pub fn start_note(state: &mut State) {
     if let Some(inc) = selected_for_change(state) {
         state.input = Some(crate::state::Input {
-            incident: inc.id,
+            purpose: crate::state::InputPurpose::Note { incident: inc.id },
             text: String::new(),
         });
     }
 }
 
 /// Enter in the note prompt: the note goes into the journal.
-pub fn submit_note(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(input) = state.input.take() else {
-        return Vec::new();
-    };
-    let text = crate::sanitize::line(input.text.trim());
+pub fn submit_note(
+    state: &mut State,
+    incident: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let text = crate::sanitize::line(text.trim());
     if text.is_empty() {
         return Vec::new();
     }
     state.message = Some("note added".into());
     let by = state.user.clone();
-    vec![event(&input.incident, EventKind::Note { by, text }, now)]
+    vec![event(incident, EventKind::Note { by, text }, now)]
 }
 
 /// `p`: writes the post-mortem of the selected incident next to the journal.
@@ -495,4 +497,25 @@ pub fn postmortem(state: &mut State) -> Vec<Effect> {
         path,
         contents,
     }]
+}
+
+/// `o` / `y` on an incident: open or copy its runbook link.
+pub fn runbook_link(state: &mut State, copy: bool) -> Vec<Effect> {
+    let Some(inc) = state.incidents.selected_incident() else {
+        state.message = Some("no incident selected".into());
+        return Vec::new();
+    };
+    let Some(url) = inc.runbook.clone() else {
+        state.message = Some(format!("{} has no runbook", inc.title));
+        return Vec::new();
+    };
+    if copy {
+        state.message = Some(format!("copied {url}"));
+        return vec![Effect::Copy(url)];
+    }
+    if url.starts_with("http://") || url.starts_with("https://") {
+        return vec![Effect::OpenUrl(url)];
+    }
+    state.message = Some(format!("runbook: {url}"));
+    Vec::new()
 }

@@ -1,0 +1,194 @@
+//! Errors panel: Sentry issues with level, short id, title, culprit, events, users, last seen,
+//! a sparkline of the last 24 h, and NEW for issues first seen since the dashboard started.
+
+use super::panel::View;
+use crate::state::feeds::ErrorGroup;
+use crate::theme::Theme;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn level_style(theme: &Theme, level: &str) -> Style {
+    match level {
+        "fatal" => theme.p0,
+        "error" => theme.crit,
+        "warning" => theme.warn,
+        _ => theme.muted,
+    }
+}
+
+/// 24 h of hourly counts as block characters.
+pub fn spark(stats: &[(i64, u64)], width: usize) -> String {
+    let tail = &stats[stats.len().saturating_sub(width)..];
+    let max = tail.iter().map(|p| p.1).max().unwrap_or(0);
+    tail.iter()
+        .map(|&(_, n)| {
+            let step = n.saturating_mul(7).checked_div(max).unwrap_or(0);
+            BARS[usize::try_from(step).unwrap_or(7).min(7)]
+        })
+        .collect()
+}
+
+fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    t.map_or("?".into(), |t| {
+        format!(
+            "{} ago",
+            crate::duration::format_age((now - t).num_seconds())
+        )
+    })
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
+    let Some(errors) = view.panel.errors.as_deref() else {
+        return;
+    };
+    let now = view.state.now;
+    let rows = usize::from(area.height);
+    let sel = errors.selected_index().unwrap_or(0);
+    let first = sel.saturating_sub(rows.saturating_sub(1));
+    let id_w = errors
+        .issues
+        .iter()
+        .map(|g| g.issue.short_id.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(14);
+    let mut lines: Vec<Line<'_>> = errors
+        .issues
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, g)| row(g, id_w, now, theme, view.focused && i == sel, area.width))
+        .collect();
+    if errors.issues.is_empty() {
+        lines.push(Line::from(Span::styled("✓ no unresolved issues", theme.ok)));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+    if errors.detail && view.focused {
+        if let Some(g) = errors.selected_issue() {
+            detail(frame, area, g, now, theme);
+        }
+    }
+}
+
+fn row<'a>(
+    g: &ErrorGroup,
+    id_w: usize,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    selected: bool,
+    width: u16,
+) -> Line<'a> {
+    let i = &g.issue;
+    let level = match i.level.as_str() {
+        "warning" => "warn",
+        other => other,
+    };
+    let mut spans = vec![
+        Span::styled(format!("{level:<5.5} "), level_style(theme, &i.level)),
+        Span::styled(format!("{:<id_w$.id_w$} ", i.short_id), theme.key),
+    ];
+    let new = if g.new { " NEW" } else { "" };
+    // The title matters most: the sparkline, then the user count, give way to it.
+    let events = crate::format::short(i.count as f64, None);
+    let users = crate::format::short(i.user_count as f64, None);
+    let seen = ago(i.last_seen, now);
+    let candidates = [
+        format!(
+            "{events:>7} ev {users:>5} users {seen:>8}  {}",
+            spark(&i.stats_24h, 12)
+        ),
+        format!("{events:>7} ev {users:>5} users {seen:>8}"),
+        format!("{events:>6} {seen:>7}"),
+    ];
+    let fixed = 6 + id_w + 1 + new.len() + 1;
+    let right = candidates
+        .iter()
+        .find(|r| usize::from(width).saturating_sub(fixed + r.chars().count()) >= 24)
+        .unwrap_or(&candidates[2])
+        .clone();
+    let used = fixed + right.chars().count();
+    let room = usize::from(width).saturating_sub(used);
+    let title = match &i.culprit {
+        Some(c) if !c.is_empty() => format!("{} · {c}", i.title),
+        _ => i.title.clone(),
+    };
+    let title = super::truncate(&title, u16::try_from(room).unwrap_or(u16::MAX));
+    spans.push(Span::styled(format!("{title:<room$} "), theme.text));
+    spans.push(Span::styled(right, theme.muted));
+    if g.new {
+        spans.push(Span::styled(new, theme.warn));
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.style(theme.selection)
+    } else {
+        line
+    }
+}
+
+fn detail(frame: &mut Frame<'_>, area: Rect, g: &ErrorGroup, now: DateTime<Utc>, theme: &Theme) {
+    let i = &g.issue;
+    let field = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<11}"), theme.muted),
+            Span::styled(v, theme.text),
+        ])
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", i.level), level_style(theme, &i.level)),
+            Span::styled(format!("{} ", i.short_id), theme.key),
+            Span::styled(
+                if g.new {
+                    "NEW since the dashboard started"
+                } else {
+                    ""
+                },
+                theme.warn,
+            ),
+        ]),
+        Line::from(Span::styled(i.title.clone(), theme.title)),
+        Line::from(""),
+        field("culprit", i.culprit.clone().unwrap_or_default()),
+        field("project", i.project.clone().unwrap_or_default()),
+        field("status", i.status.clone()),
+        field("events", i.count.to_string()),
+        field("users", i.user_count.to_string()),
+        field("first seen", ago(i.first_seen, now)),
+        field("last seen", ago(i.last_seen, now)),
+        field("24 h", spark(&i.stats_24h, 24)),
+        field("link", i.permalink.clone().unwrap_or_default()),
+    ];
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .title(Span::styled(
+            " issue (o opens · y copies · Esc closes) ",
+            theme.title,
+        ))
+        .style(theme.background);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sparkline_scales_to_the_max() {
+        assert_eq!(super::spark(&[(0, 0), (1, 7), (2, 14)], 10), "▁▄█");
+        assert_eq!(super::spark(&[(0, 0), (1, 0)], 10), "▁▁");
+        assert_eq!(super::spark(&[], 10), "");
+    }
+}

@@ -1,0 +1,241 @@
+//! Logs panel: time, level (in its theme colour) and line; level filters, search matches
+//! highlighted with their context kept, follow or paused; Enter shows a line whole.
+
+use super::panel::View;
+use crate::sources::loki::Level;
+use crate::state::feeds::{LogLine, LogsView};
+use crate::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthChar;
+
+pub fn level_style(theme: &Theme, l: Level) -> Style {
+    match l {
+        Level::Error => theme.crit,
+        Level::Warn => theme.warn,
+        Level::Info => theme.ok,
+        Level::Debug | Level::Unknown => theme.muted,
+    }
+}
+
+fn level_tag(l: Level) -> &'static str {
+    match l {
+        Level::Error => "ERROR",
+        Level::Warn => "WARN ",
+        Level::Info => "INFO ",
+        Level::Debug => "DEBUG",
+        Level::Unknown => "     ",
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
+    let Some(logs) = view.panel.logs.as_deref() else {
+        return;
+    };
+    let tz = view.state.timezone.unwrap_or(chrono_tz::UTC);
+    let status = status_line(logs, theme);
+    let rows = usize::from(area.height.saturating_sub(1));
+    let visible = logs.visible();
+    // Following: the newest lines. Paused: the window that holds the selection.
+    let end = match (logs.follow, logs.selected) {
+        (false, Some(sel)) => {
+            let pos = visible
+                .iter()
+                .position(|&v| v >= sel)
+                .unwrap_or(visible.len());
+            (pos + rows / 2 + 1).clamp(rows.min(visible.len()), visible.len())
+        }
+        _ => visible.len(),
+    };
+    let start = end.saturating_sub(rows);
+    let mut lines: Vec<Line<'_>> = visible[start..end]
+        .iter()
+        .map(|&i| {
+            let selected = view.focused && logs.selected == Some(i);
+            row(&logs.lines[i], logs, tz, theme, selected, area.width)
+        })
+        .collect();
+    if visible.is_empty() {
+        let text = if logs.lines.is_empty() {
+            "no log lines yet"
+        } else {
+            "every line is hidden by the level filters (e w i)"
+        };
+        lines.push(Line::from(Span::styled(text, theme.muted)));
+    }
+    lines.push(status);
+    frame.render_widget(Paragraph::new(lines), area);
+    if logs.detail && view.focused {
+        if let Some(l) = logs.selected_line() {
+            detail(frame, area, l, tz, theme);
+        }
+    }
+}
+
+fn status_line<'a>(logs: &LogsView, theme: &Theme) -> Line<'a> {
+    let on = |b: bool, s: Style| {
+        if b {
+            s
+        } else {
+            theme.muted.add_modifier(Modifier::CROSSED_OUT)
+        }
+    };
+    let mut spans = vec![
+        Span::styled("ERROR", on(logs.show_error, theme.crit)),
+        Span::raw(" "),
+        Span::styled("WARN", on(logs.show_warn, theme.warn)),
+        Span::raw(" "),
+        Span::styled("INFO", on(logs.show_info, theme.ok)),
+        Span::styled("  │ ", theme.muted),
+        if logs.follow {
+            Span::styled("following", theme.ok)
+        } else {
+            Span::styled("paused (f follows)", theme.warn)
+        },
+        Span::styled(format!("  │ {} lines", logs.lines.len()), theme.muted),
+    ];
+    if let Some(s) = &logs.search {
+        let hits = logs.lines.iter().filter(|l| s.matches(&l.line)).count();
+        spans.push(Span::styled(
+            format!("  │ /{} {hits} matches (n N)", s.text),
+            theme.key,
+        ));
+    }
+    if logs.dropped > 0 {
+        spans.push(Span::styled(
+            format!("  │ {} dropped by the server", logs.dropped),
+            theme.warn,
+        ));
+    }
+    Line::from(spans)
+}
+
+fn row<'a>(
+    l: &'a LogLine,
+    logs: &LogsView,
+    tz: chrono_tz::Tz,
+    theme: &Theme,
+    selected: bool,
+    width: u16,
+) -> Line<'a> {
+    let t = l
+        .time()
+        .with_timezone(&tz)
+        .format("%H:%M:%S%.3f")
+        .to_string();
+    let mut spans = vec![
+        Span::styled(format!("{t} "), theme.muted),
+        Span::styled(
+            format!("{} ", level_tag(l.level)),
+            level_style(theme, l.level),
+        ),
+    ];
+    let room = usize::from(width).saturating_sub(19);
+    let text = clip(&l.line, room);
+    let cut = text.len() < l.line.len();
+    let text = if cut {
+        clip(&l.line, room.saturating_sub(1))
+    } else {
+        text
+    };
+    let matches = logs
+        .search
+        .as_ref()
+        .map(|s| s.find(text))
+        .unwrap_or_default();
+    let base = if l.level == Level::Error {
+        theme.text.add_modifier(Modifier::BOLD)
+    } else {
+        theme.text
+    };
+    let mut at = 0;
+    for (a, b) in matches {
+        if a > at {
+            spans.push(Span::styled(&text[at..a], base));
+        }
+        spans.push(Span::styled(
+            &text[a..b],
+            theme.selection.add_modifier(Modifier::REVERSED),
+        ));
+        at = b;
+    }
+    if at < text.len() {
+        spans.push(Span::styled(&text[at..], base));
+    }
+    if cut {
+        spans.push(Span::styled("…", theme.muted));
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.style(theme.selection)
+    } else {
+        line
+    }
+}
+
+/// The longest prefix of `s` that fits in `width` cells (long lines cost nothing to cut).
+fn clip(s: &str, width: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            return &s[..i];
+        }
+        used += w;
+    }
+    s
+}
+
+fn detail(frame: &mut Frame<'_>, area: Rect, l: &LogLine, tz: chrono_tz::Tz, theme: &Theme) {
+    let t = l
+        .time()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S%.9f %Z")
+        .to_string();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{} ", level_tag(l.level)),
+                level_style(theme, l.level),
+            ),
+            Span::styled(t, theme.muted),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(l.line.clone(), theme.text)),
+        Line::from(""),
+    ];
+    for (k, v) in &l.labels {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k}="), theme.muted),
+            Span::styled(v.clone(), theme.text),
+        ]));
+    }
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .title(Span::styled(
+            " log line (Esc closes · y copies) ",
+            theme.title,
+        ))
+        .style(theme.background);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clip_respects_wide_characters() {
+        assert_eq!(super::clip("héllo", 3), "hél");
+        assert_eq!(super::clip("日本語", 5), "日本");
+        assert_eq!(super::clip("abc", 10), "abc");
+    }
+}
