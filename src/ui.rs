@@ -46,6 +46,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     if state.incidents.detail.is_some() {
         incident_detail::render(frame, body, state, theme);
     }
+    logs::render_detail(frame, body, state, theme);
+    errors::render_detail(frame, body, state, theme);
     if state.show_help {
         help::render(frame, body, state, theme);
     }

@@ -19,7 +19,15 @@ fn example_config_parses_with_every_documented_key() {
         .iter()
         .flat_map(|p| p.panels.iter().map(|x| x.kind.name()))
         .collect();
-    for k in ["stat", "health", "gauge", "incidents", "timeseries", "logs", "errors"] {
+    for k in [
+        "stat",
+        "health",
+        "gauge",
+        "incidents",
+        "timeseries",
+        "logs",
+        "errors",
+    ] {
         assert!(kinds.contains(&k), "the example shows no {k} panel");
     }
     let src: Vec<&str> = cfg.sources.values().map(|s| s.kind.name()).collect();

@@ -70,10 +70,23 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         lines.push(Line::from(Span::styled("✓ no unresolved issues", theme.ok)));
     }
     frame.render_widget(Paragraph::new(lines), area);
-    if errors.detail && view.focused {
-        if let Some(g) = errors.selected_issue() {
-            detail(frame, area, g, now, theme);
-        }
+}
+
+/// The selected issue over the body (Enter in a focused errors panel).
+pub fn render_detail(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &crate::state::State,
+    theme: &Theme,
+) {
+    let Some(errors) = state
+        .focused_panel()
+        .and_then(|i| state.panels[i].errors.as_deref())
+    else {
+        return;
+    };
+    if let (true, Some(g)) = (errors.detail, errors.selected_issue()) {
+        detail(frame, area, g, state.now, theme);
     }
 }
 

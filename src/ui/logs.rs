@@ -66,12 +66,35 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         };
         lines.push(Line::from(Span::styled(text, theme.muted)));
     }
+    // The filter and follow state sits on the bottom row.
+    while lines.len() < rows {
+        lines.push(Line::from(""));
+    }
     lines.push(status);
     frame.render_widget(Paragraph::new(lines), area);
-    if logs.detail && view.focused {
-        if let Some(l) = logs.selected_line() {
-            detail(frame, area, l, tz, theme);
-        }
+}
+
+/// The selected line, whole, over the body (Enter in a focused logs panel).
+pub fn render_detail(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &crate::state::State,
+    theme: &Theme,
+) {
+    let Some(logs) = state
+        .focused_panel()
+        .and_then(|i| state.panels[i].logs.as_deref())
+    else {
+        return;
+    };
+    if let (true, Some(l)) = (logs.detail, logs.selected_line()) {
+        detail(
+            frame,
+            area,
+            l,
+            state.timezone.unwrap_or(chrono_tz::UTC),
+            theme,
+        );
     }
 }
 
