@@ -1,0 +1,182 @@
+//! The real binary in a real terminal (tmux), fed hostile text by fixture servers speaking Loki's
+//! and Sentry's wire format from the shared fixtures: the bytes it writes to the terminal carry
+//! no OSC (title, notification, clipboard), no DCS, no bell, no C1 control — only its own drawing.
+
+#![allow(clippy::unwrap_used)]
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+fn fixture(rel: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Serves the edge-case fixtures for Loki's query_range and Sentry's issue list.
+fn start_servers() -> std::net::SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let loki = fixture("loki/query_range_streams_edge_cases.json");
+            let sentry = fixture("sentry/org_issues_page1_edge_cases.json");
+            let app = Router::new()
+                .route(
+                    "/loki/api/v1/query_range",
+                    get(move || {
+                        let body = loki.clone();
+                        async move {
+                            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+                        }
+                    }),
+                )
+                .route(
+                    "/api/0/organizations/acme/issues/",
+                    get(move || {
+                        let body = sentry.clone();
+                        async move {
+                            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+                        }
+                    }),
+                );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(10)).unwrap()
+}
+
+fn tmux() -> PathBuf {
+    for d in ["/usr/bin", "/usr/local/bin", "/bin"] {
+        let p = Path::new(d).join("tmux");
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("tmux is not installed: apt-get install -y tmux (the README's test command does this)");
+}
+
+fn tm(sock: &str, args: &[&str]) -> String {
+    let out = Command::new(tmux())
+        .arg("-L")
+        .arg(sock)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal_as_control_sequences() {
+    let addr = start_servers();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[general]
+refresh = "1s"
+[sources.logs]
+kind = "loki"
+url = "http://{addr}"
+[sources.sentry]
+kind = "sentry"
+url = "http://{addr}"
+org = "acme"
+[[pages]]
+title = "Hostile"
+  [[pages.panels]]
+  title = "Logs"
+  kind = "logs"
+  query = '{{app="edge-cases"}}'
+  width = 24
+  height = 16
+  [[pages.panels]]
+  title = "Errors"
+  kind = "errors"
+  width = 24
+  height = 10
+"#
+        ),
+    )
+    .unwrap();
+    let raw = dir.path().join("pty.bin");
+    let sock = format!("oncall-safety-{}", std::process::id());
+    let cmd = format!(
+        "ONCALL_DATA_DIR={} {} --config {}",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_oncall"),
+        cfg.display()
+    );
+    tm(
+        &sock,
+        &["new-session", "-d", "-s", "t", "-x", "160", "-y", "40"],
+    );
+    tm(&sock, &["set-option", "-t", "t", "status", "off"]);
+    tm(
+        &sock,
+        &[
+            "pipe-pane",
+            "-o",
+            "-t",
+            "t",
+            &format!("cat > {}", raw.display()),
+        ],
+    );
+    tm(&sock, &["send-keys", "-t", "t", &cmd, "Enter"]);
+    std::thread::sleep(Duration::from_secs(5));
+    let screen = tm(&sock, &["capture-pane", "-p", "-t", "t"]);
+    tm(&sock, &["send-keys", "-t", "t", "q"]);
+    std::thread::sleep(Duration::from_millis(800));
+    tm(&sock, &["kill-server"]);
+    let bytes = std::fs::read(&raw).unwrap();
+
+    assert!(
+        screen.contains("terminal injection:"),
+        "the hostile line is shown, cleaned:\n{screen}"
+    );
+    assert!(screen.contains("disk almost full"), "{screen}");
+    assert!(!screen.contains("pwned"), "{screen}");
+    assert!(bytes.len() > 1000, "nothing captured from the pty");
+    // Our own drawing uses CSI only. Anything else came from remote text.
+    let find = |needle: &[u8]| bytes.windows(needle.len()).position(|w| w == needle);
+    for (what, needle) in [
+        ("OSC", &b"\x1b]"[..]),
+        ("DCS", b"\x1bP"),
+        ("APC", b"\x1b_"),
+        ("PM", b"\x1b^"),
+        ("SOS", b"\x1bX"),
+        ("BEL", b"\x07"),
+        ("title payload", b"pwned window title"),
+        ("notification payload", b"fake desktop notification"),
+        ("clipboard payload", b"ZWNobyBwd25lZ"),
+        ("C1 CSI", "\u{9b}".as_bytes()),
+        ("C1 NEL", "\u{85}".as_bytes()),
+        ("RTL override", "\u{202e}".as_bytes()),
+    ] {
+        assert!(
+            find(needle).is_none(),
+            "{what} reached the terminal at byte {:?}",
+            find(needle)
+        );
+    }
+    // The program's own control sequences are CSI (ESC [) and nothing else.
+    for (i, w) in bytes.windows(2).enumerate() {
+        if w[0] == 0x1b {
+            assert!(
+                matches!(w[1], b'[' | b'7' | b'8' | b'=' | b'>' | b'('),
+                "unexpected ESC {:?} at {i}",
+                w[1] as char
+            );
+        }
+    }
+}
