@@ -27,6 +27,8 @@ pub enum Action {
     Down,
     Top,
     Bottom,
+    PageUp,
+    PageDown,
     /// Zero-based page number.
     Page(usize),
     RefreshNow,
@@ -49,6 +51,19 @@ pub enum Action {
     OpenLink,
     /// Copy the selected item's link (OSC 52: works over SSH).
     CopyLink,
+    /// `x`: the runbook's commands for the selected incident.
+    RunCommands,
+    /// Stop the running runbook command.
+    CancelCommand,
+    RunbookLoaded {
+        incident: String,
+        title: String,
+        result: Result<String, String>,
+    },
+    CommandOutput {
+        incident: String,
+        event: crate::runbook::RunEvent,
+    },
     /// Typing into the prompt.
     InputChar(char),
     InputBackspace,
@@ -159,6 +174,19 @@ pub enum Effect {
         sort: String,
         max_pages: usize,
     },
+    /// Read a runbook file for the viewer.
+    ReadRunbook {
+        incident: String,
+        title: String,
+        path: PathBuf,
+    },
+    /// Run a confirmed runbook command (no shell), streaming its output back.
+    RunCommand {
+        incident: String,
+        argv: Vec<String>,
+        timeout: std::time::Duration,
+    },
+    CancelCommand,
     /// Open a URL in the desktop's browser.
     OpenUrl(String),
     /// Put text on the clipboard with OSC 52.
@@ -238,6 +266,10 @@ pub fn from_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
         KeyCode::Char('N') => Action::SearchPrev,
         KeyCode::Char('o') => Action::OpenLink,
         KeyCode::Char('y') => Action::CopyLink,
+        KeyCode::Char('x') => Action::RunCommands,
+        KeyCode::Char('c') => Action::CancelCommand,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
         KeyCode::Char(c @ '1'..='9') => Action::Page(usize::from(c as u8 - b'1')),
         _ => return None,
     };
@@ -264,7 +296,8 @@ pub const KEY_HELP: &[(&str, &str)] = &[
         "logs: search (text or regex), next / previous match",
     ),
     ("f", "logs: follow new lines / pause"),
-    ("o  y", "open / copy the link (Sentry issue, runbook)"),
+    ("o  y", "open the runbook or link / copy the link"),
+    ("x", "runbook commands (confirm with y; c stops)"),
     ("Ctrl-Z", "suspend (fg to resume)"),
     ("Ctrl-L", "redraw the screen"),
 ];

@@ -29,6 +29,7 @@ pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow:
         clients: Clients::new(cfg),
         tx: tx.clone(),
         journal,
+        command: None,
     };
     let mut guard = TerminalGuard::enter()?;
     let mut events = EventStream::new();
@@ -110,6 +111,8 @@ struct Executor {
     clients: Clients,
     tx: mpsc::UnboundedSender<Action>,
     journal: Option<JournalWriter>,
+    /// The runbook command running now, to stop it on `c`.
+    command: Option<crate::runbook::RunHandle>,
 }
 
 impl Executor {
@@ -146,7 +149,55 @@ impl Executor {
                 });
             }
             Effect::Copy(text) => crate::open::copy_osc52(&text),
+            Effect::ReadRunbook {
+                incident,
+                title,
+                path,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::runbook::load_file(&path);
+                    let _ = tx.send(Action::RunbookLoaded {
+                        incident,
+                        title,
+                        result,
+                    });
+                });
+            }
+            Effect::RunCommand {
+                incident,
+                argv,
+                timeout,
+            } => self.run_command(incident, argv, timeout),
+            Effect::CancelCommand => {
+                if let Some(h) = &self.command {
+                    h.cancel();
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// Starts a confirmed runbook command; its output comes back as actions.
+    fn run_command(&mut self, incident: String, argv: Vec<String>, timeout: Duration) {
+        let (etx, mut erx) = mpsc::unbounded_channel();
+        match crate::runbook::spawn(argv, timeout, etx) {
+            Ok(handle) => {
+                self.command = Some(handle);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    while let Some(event) = erx.recv().await {
+                        let incident = incident.clone();
+                        if tx.send(Action::CommandOutput { incident, event }).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                let _ = self
+                    .tx
+                    .send(Action::Message(format!("cannot start the command: {e}")));
+            }
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Config {
     pub severity: SeverityConfig,
     #[serde(default)]
     pub rules: Vec<RuleConfig>,
+    #[serde(default)]
+    pub runbooks: Vec<crate::runbook::RunbookConfig>,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -451,6 +453,15 @@ impl Config {
             .clone()
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "oncall".into())
+    }
+
+    /// Where relative paths in the config (runbook files) are resolved: the config's folder.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
     }
 
     /// The refresh interval of one source.

@@ -360,6 +360,9 @@ pub fn answers_once(effect: &Effect) -> bool {
     !matches!(
         effect,
         Effect::StartTail { .. }
+            | Effect::ReadRunbook { .. }
+            | Effect::RunCommand { .. }
+            | Effect::CancelCommand
             | Effect::Journal(_)
             | Effect::WriteFile { .. }
             | Effect::OpenUrl(_)

@@ -93,6 +93,32 @@ pub struct State {
     pub input: Option<Input>,
     /// Where the journal and post-mortems live.
     pub data_dir: PathBuf,
+    pub runbooks: Vec<crate::runbook::RunbookConfig>,
+    /// Where relative runbook files are found (the config's folder).
+    pub runbook_dir: PathBuf,
+    /// A window over the body: runbook, command menu, confirmation, command output.
+    pub overlay: Option<Overlay>,
+    /// The runbook command running now: incident and argv.
+    pub running: Option<(String, Vec<String>)>,
+}
+
+/// Windows that take the keys while they are open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Runbook(crate::runbook::Viewer),
+    Commands {
+        incident: String,
+        commands: Vec<crate::runbook::CommandConfig>,
+        selected: usize,
+    },
+    Confirm {
+        incident: String,
+        confirm: crate::runbook::Confirm,
+    },
+    Output {
+        incident: String,
+        pane: crate::runbook::OutputPane,
+    },
 }
 
 impl State {
@@ -160,6 +186,10 @@ impl State {
             severity: cfg.severity.clone(),
             input: None,
             data_dir: crate::config::data_dir(),
+            runbooks: cfg.runbooks.clone(),
+            runbook_dir: cfg.base_dir(),
+            overlay: None,
+            running: None,
         }
     }
 

@@ -48,6 +48,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     }
     logs::render_detail(frame, body, state, theme);
     errors::render_detail(frame, body, state, theme);
+    draw_overlay(frame, body, state, theme);
     if state.show_help {
         help::render(frame, body, state, theme);
     }
@@ -118,6 +119,24 @@ fn clock(state: &State) -> String {
             .with_timezone(&chrono::Local)
             .format("%H:%M:%S")
             .to_string(),
+    }
+}
+
+fn draw_overlay(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    use crate::state::Overlay;
+    match &state.overlay {
+        Some(Overlay::Runbook(v)) => v.render(frame, area, theme),
+        Some(Overlay::Commands {
+            commands, selected, ..
+        }) => {
+            let refs: Vec<&crate::runbook::CommandConfig> = commands.iter().collect();
+            crate::runbook::render_commands(frame, area, &refs, *selected, theme);
+        }
+        Some(Overlay::Confirm { confirm, .. }) => {
+            crate::runbook::render_confirm(frame, area, confirm, theme);
+        }
+        Some(Overlay::Output { pane, .. }) => pane.render(frame, area, theme),
+        None => {}
     }
 }
 

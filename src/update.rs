@@ -2,6 +2,7 @@
 
 mod feeds;
 mod incidents;
+mod runbooks;
 
 use crate::action::{Action, Effect, FetchSpec};
 use crate::config::PanelKind;
@@ -54,6 +55,9 @@ fn refresh_stats(state: &mut State) {
 
 fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let in_incidents = state.focused_kind() == Some(PanelKind::Incidents);
+    if let Some(fx) = runbooks::key(state, &action) {
+        return fx;
+    }
     if state.incidents.detail.is_none() {
         if let Some(fx) = feeds::key(state, &action) {
             return fx;
@@ -143,8 +147,22 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
             result,
             retry_after,
         } => feeds::errors_loaded(state, panel, result, retry_after, now),
-        Action::OpenLink | Action::CopyLink if in_incidents => {
-            return incidents::runbook_link(state, matches!(action, Action::CopyLink));
+        Action::OpenLink if in_incidents || state.incidents.detail.is_some() => {
+            return runbooks::open(state);
+        }
+        Action::CopyLink if in_incidents || state.incidents.detail.is_some() => {
+            return runbooks::copy(state);
+        }
+        Action::RunCommands if in_incidents || state.incidents.detail.is_some() => {
+            runbooks::commands(state);
+        }
+        Action::RunCommands => {
+            state.message = Some("x works on an incident (Tab to the incidents panel)".into());
+        }
+        Action::CancelCommand | Action::PageUp | Action::PageDown => {}
+        Action::RunbookLoaded { title, result, .. } => runbooks::loaded(state, title, result),
+        Action::CommandOutput { incident, event } => {
+            return runbooks::output(state, incident, event, now);
         }
         Action::ToggleLevel(_)
         | Action::Follow

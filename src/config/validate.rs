@@ -74,6 +74,12 @@ pub fn validate(cfg: &Config, text: &str, path: &Path) -> Result<(), ConfigError
     for (nth, rule) in cfg.rules.iter().enumerate() {
         validate_rule(&ctx, cfg, rule, nth)?;
     }
+    for (nth, rb) in cfg.runbooks.iter().enumerate() {
+        if let Err(m) = crate::runbook::validate(rb) {
+            let at = ctx.find("[[runbooks]]", nth, "");
+            return Err(ctx.err(at, &format!("runbooks[{nth}]"), m));
+        }
+    }
     let mut panel_no = 0;
     for page in &cfg.pages {
         for panel in &page.panels {

@@ -498,24 +498,3 @@ pub fn postmortem(state: &mut State) -> Vec<Effect> {
         contents,
     }]
 }
-
-/// `o` / `y` on an incident: open or copy its runbook link.
-pub fn runbook_link(state: &mut State, copy: bool) -> Vec<Effect> {
-    let Some(inc) = state.incidents.selected_incident() else {
-        state.message = Some("no incident selected".into());
-        return Vec::new();
-    };
-    let Some(url) = inc.runbook.clone() else {
-        state.message = Some(format!("{} has no runbook", inc.title));
-        return Vec::new();
-    };
-    if copy {
-        state.message = Some(format!("copied {url}"));
-        return vec![Effect::Copy(url)];
-    }
-    if url.starts_with("http://") || url.starts_with("https://") {
-        return vec![Effect::OpenUrl(url)];
-    }
-    state.message = Some(format!("runbook: {url}"));
-    Vec::new()
-}
