@@ -114,6 +114,12 @@ pub enum Action {
     },
     /// A line for the status bar.
     Message(String),
+    /// Where notifications go, once the desktop was probed.
+    NotifyReady(crate::notify::Channels),
+    /// Something happened to a desktop notification (a button was pressed).
+    Desktop(crate::notify::DesktopEvent),
+    /// `z`: snooze notifications (15 min, 1 h, 4 h, off).
+    Snooze,
 }
 
 /// Alerts as one source answered them.
@@ -187,6 +193,8 @@ pub enum Effect {
         timeout: std::time::Duration,
     },
     CancelCommand,
+    /// Deliver a notification on the chosen channels.
+    Notify(crate::notify::Notification),
     /// Open a URL in the desktop's browser.
     OpenUrl(String),
     /// Put text on the clipboard with OSC 52.
@@ -267,6 +275,7 @@ pub fn from_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
         KeyCode::Char('o') => Action::OpenLink,
         KeyCode::Char('y') => Action::CopyLink,
         KeyCode::Char('x') => Action::RunCommands,
+        KeyCode::Char('z') => Action::Snooze,
         KeyCode::Char('c') => Action::CancelCommand,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
@@ -298,6 +307,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("f", "logs: follow new lines / pause"),
     ("o  y", "open the runbook or link / copy the link"),
     ("x", "runbook commands (confirm with y; c stops)"),
+    ("z", "snooze notifications: 15 min, 1 h, 4 h, off"),
     ("Ctrl-Z", "suspend (fg to resume)"),
     ("Ctrl-L", "redraw the screen"),
 ];

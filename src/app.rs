@@ -25,11 +25,13 @@ pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow:
     let mut state = State::new(cfg, Utc::now());
     state.message = message;
     let journal = JournalWriter::open(&state.data_dir.join("journal.jsonl"), &tx);
+    state.notify.enabled = true;
     let mut exec = Executor {
         clients: Clients::new(cfg),
         tx: tx.clone(),
         journal,
         command: None,
+        notify: Notifier::start(cfg, &tx),
     };
     let mut guard = TerminalGuard::enter()?;
     let mut events = EventStream::new();
@@ -69,6 +71,9 @@ pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow:
         };
         if let Some(a) = action {
             let clear = matches!(a, Action::Resize);
+            if let Action::NotifyReady(ch) = &a {
+                exec.notify.ready(ch.clone());
+            }
             for effect in update(&mut state, a, Utc::now()) {
                 if matches!(effect, Effect::Suspend) {
                     guard.suspend()?;
@@ -113,6 +118,82 @@ struct Executor {
     journal: Option<JournalWriter>,
     /// The runbook command running now, to stop it on `c`.
     command: Option<crate::runbook::RunHandle>,
+    notify: Notifier,
+}
+
+/// Delivers notifications on the channels chosen at start (desktop probed off the input loop);
+/// what arrives before the probe has answered waits for it.
+struct Notifier {
+    channels: Option<crate::notify::Channels>,
+    pending: Vec<crate::notify::Notification>,
+    hook: Vec<String>,
+    hook_timeout: Duration,
+    desktop: mpsc::UnboundedSender<crate::notify::DesktopEvent>,
+}
+
+impl Notifier {
+    fn start(cfg: &Config, app: &mpsc::UnboundedSender<Action>) -> Notifier {
+        let ncfg = cfg.notify.clone();
+        let tx = app.clone();
+        tokio::spawn(async move {
+            let available = if ncfg.desktop == crate::notify::Mode::Off {
+                false
+            } else {
+                crate::notify::desktop::available().await
+            };
+            let _ = tx.send(Action::NotifyReady(crate::notify::choose(&ncfg, available)));
+        });
+        let (dtx, mut drx) = mpsc::unbounded_channel();
+        let tx = app.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = drx.recv().await {
+                if tx.send(Action::Desktop(ev)).is_err() {
+                    break;
+                }
+            }
+        });
+        Notifier {
+            channels: None,
+            pending: Vec::new(),
+            hook: cfg.notify.command.clone(),
+            hook_timeout: cfg.notify.command_timeout.0,
+            desktop: dtx,
+        }
+    }
+
+    fn ready(&mut self, channels: crate::notify::Channels) {
+        self.channels = Some(channels);
+        for n in std::mem::take(&mut self.pending) {
+            self.send(n);
+        }
+    }
+
+    fn send(&mut self, n: crate::notify::Notification) {
+        let Some(ch) = &self.channels else {
+            self.pending.push(n);
+            return;
+        };
+        if ch.desktop {
+            crate::notify::desktop::spawn_show(n.clone(), self.desktop.clone());
+        }
+        if let Some(mode) = ch.terminal {
+            let tmux = crate::notify::terminal::in_tmux();
+            if let Some(seq) = crate::notify::terminal::sequence(mode, &n, tmux) {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(seq.as_bytes());
+                let _ = out.flush();
+            }
+        }
+        if !self.hook.is_empty() {
+            let (argv, timeout) = (self.hook.clone(), self.hook_timeout);
+            tokio::spawn(async move {
+                if let Err(e) = crate::notify::command::run_hook(&argv, &n, timeout).await {
+                    tracing::warn!(error = %e, "notification hook failed");
+                }
+            });
+        }
+    }
 }
 
 impl Executor {
@@ -173,6 +254,7 @@ impl Executor {
                     h.cancel();
                 }
             }
+            Effect::Notify(n) => self.notify.send(n),
             _ => {}
         }
     }

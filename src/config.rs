@@ -36,6 +36,8 @@ pub struct Config {
     pub rules: Vec<RuleConfig>,
     #[serde(default)]
     pub runbooks: Vec<crate::runbook::RunbookConfig>,
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,

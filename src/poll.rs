@@ -361,6 +361,7 @@ pub fn answers_once(effect: &Effect) -> bool {
         effect,
         Effect::StartTail { .. }
             | Effect::ReadRunbook { .. }
+            | Effect::Notify(_)
             | Effect::RunCommand { .. }
             | Effect::CancelCommand
             | Effect::Journal(_)

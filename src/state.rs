@@ -100,6 +100,18 @@ pub struct State {
     pub overlay: Option<Overlay>,
     /// The runbook command running now: incident and argv.
     pub running: Option<(String, Vec<String>)>,
+    pub notify: NotifyState,
+}
+
+/// Notifications: what to send (the policy) and where (known once the desktop was probed).
+#[derive(Debug, Clone)]
+pub struct NotifyState {
+    /// Off for snapshots and tests; the dashboard turns it on.
+    pub enabled: bool,
+    pub policy: crate::notify::Policy,
+    pub channels: Option<crate::notify::Channels>,
+    /// A notification shown in the dashboard itself (when only a bell reaches the engineer).
+    pub banner: Option<(String, crate::incidents::Severity, DateTime<Utc>)>,
 }
 
 /// Windows that take the keys while they are open.
@@ -190,6 +202,12 @@ impl State {
             runbook_dir: cfg.base_dir(),
             overlay: None,
             running: None,
+            notify: NotifyState {
+                enabled: false,
+                policy: crate::notify::Policy::new(&cfg.notify),
+                channels: None,
+                banner: None,
+            },
         }
     }
 

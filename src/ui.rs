@@ -34,13 +34,22 @@ use ratatui::widgets::{Block, Paragraph};
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.background), area);
-    let [header, body, footer] = Layout::vertical([
+    let banner_h = u16::from(state.notify.banner.is_some());
+    let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(banner_h),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_header(frame, header, state, theme);
+    if let Some((text, sev, _)) = &state.notify.banner {
+        let style = incidents::severity_style(theme, *sev);
+        frame.render_widget(
+            Paragraph::new(format!(" ▶ {text}  (Tab to Incidents, a acknowledges)")).style(style),
+            banner,
+        );
+    }
     draw_body(frame, body, state, theme);
     draw_footer(frame, footer, state, theme);
     if state.incidents.detail.is_some() {
@@ -164,6 +173,16 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         return;
     }
     let mut spans = Vec::new();
+    if let Some(until) = state.notify.policy.snoozed_until() {
+        let tz = state.timezone.unwrap_or(chrono_tz::UTC);
+        spans.push(Span::styled(
+            format!(
+                " notifications snoozed until {} ",
+                until.with_timezone(&tz).format("%H:%M")
+            ),
+            theme.warn,
+        ));
+    }
     for (k, what) in [
         ("q", "quit"),
         ("?", "help"),

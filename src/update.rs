@@ -2,6 +2,7 @@
 
 mod feeds;
 mod incidents;
+mod notify;
 mod runbooks;
 
 use crate::action::{Action, Effect, FetchSpec};
@@ -18,7 +19,18 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
     state.now = now;
     state.dirty = true;
     let replayed = matches!(action, Action::JournalLoaded { .. });
-    let effects = dispatch(state, action, now);
+    let incidents_may_change = matches!(
+        action,
+        Action::Tick
+            | Action::AlertsLoaded { .. }
+            | Action::RuleLoaded { .. }
+            | Action::SilenceCreated { .. }
+            | Action::SilenceExpired { .. }
+    );
+    let mut effects = dispatch(state, action, now);
+    if incidents_may_change {
+        effects.extend(notify::decide(state, now));
+    }
     // Journal events show in the incident's timeline at once.
     let mut journaled = replayed;
     for e in &effects {
@@ -196,6 +208,14 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
             });
         }
         Action::Message(m) => state.message = Some(m),
+        Action::NotifyReady(channels) => {
+            if let Some(w) = &channels.banner_warning {
+                state.message = Some(w.clone());
+            }
+            state.notify.channels = Some(channels);
+        }
+        Action::Desktop(event) => return notify::desktop(state, event, now),
+        Action::Snooze => notify::snooze(state, now),
     }
     Vec::new()
 }

@@ -839,7 +839,7 @@ fn help_overlay() {
         assert_shows(&text, keys);
         assert_shows(&text, what);
     }
-    assert_shows(&text, "Esc or ? closes this help");
+    assert_shows(&text, "Esc or ? closes");
     assert_fg(&buf, "Tab  Shift-Tab", t.key.fg, "key");
     update(&mut s, Action::Back, at(31));
     assert_hides(&to_text(&render(&s, &t, 80, 24)), " Keys ");

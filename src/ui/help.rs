@@ -48,6 +48,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, _state: &State, theme: &Theme) 
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focus)
         .title(Span::styled(" Keys ", theme.title))
+        .title_bottom(Span::styled(" Esc or ? closes ", theme.muted))
         .style(theme.background);
     frame.render_widget(Paragraph::new(lines).block(block), r);
 }
