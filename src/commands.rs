@@ -73,7 +73,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Check) => {
             let probes = crate::check::probe_all(&cfg).await;
-            let path = cfg.path.clone().unwrap_or_else(|| "(demo)".into());
+            let path = match (&cfg.path, cli.demo) {
+                (Some(p), false) => p.clone(),
+                _ => "(demo)".into(),
+            };
             let (report, ok) = crate::check::report(&path, &probes);
             print!("{report}");
             Ok(if ok {
@@ -93,7 +96,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn load(cli: &Cli) -> Result<(Config, Option<DemoStack>), ConfigError> {
+/// What the demo needs kept alive: the simulated stack and its runbook files.
+type DemoParts = (DemoStack, Option<crate::demo::runbooks::RunbookDir>);
+
+async fn load(cli: &Cli) -> Result<(Config, Option<DemoParts>), ConfigError> {
     if cli.demo {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let stack = DemoStack::start(addr)
@@ -102,17 +108,21 @@ async fn load(cli: &Cli) -> Result<(Config, Option<DemoStack>), ConfigError> {
                 path: "(demo stack)".into(),
                 source: e,
             })?;
-        return Ok((
-            Config::demo(
-                &stack.prometheus_url(),
-                &[
-                    (SourceKind::Alertmanager, &stack.alertmanager_url()),
-                    (SourceKind::Loki, &stack.loki_url()),
-                    (SourceKind::Sentry, &stack.sentry_url()),
-                ],
-            ),
-            Some(stack),
-        ));
+        let mut cfg = Config::demo(
+            &stack.prometheus_url(),
+            &[
+                (SourceKind::Alertmanager, &stack.alertmanager_url()),
+                (SourceKind::Loki, &stack.loki_url()),
+                (SourceKind::Sentry, &stack.sentry_url()),
+            ],
+        );
+        // The shipped runbooks, for `o` and `x` on the simulated alerts (none if /tmp is full).
+        let dir = crate::demo::runbooks::RunbookDir::create().ok();
+        if let Some(d) = &dir {
+            cfg.runbooks = crate::demo::runbooks::config();
+            cfg.path = Some(d.path().join("demo.toml"));
+        }
+        return Ok((cfg, Some((stack, dir))));
     }
     let path = cli.config.clone().unwrap_or_else(config::default_path);
     Ok((Config::load(&path)?, None))

@@ -11,6 +11,7 @@ pub mod alerts;
 mod loki;
 mod prometheus;
 mod queries;
+pub mod runbooks;
 mod sentry;
 mod silences;
 pub mod sim;

@@ -92,18 +92,18 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         }
         right.push(Span::styled("│ ", theme.muted));
     }
-    for s in &state.sources {
-        let (mark, style) = match s.status() {
-            SourceStatus::Ok => ("✓", theme.ok),
-            SourceStatus::Pending => ("…", theme.muted),
-            SourceStatus::Stale | SourceStatus::Error => ("✗", theme.error),
-        };
-        right.push(Span::styled(format!("{} {mark} ", s.id), style));
-        if let Some(since) = s.error_since {
-            let age = crate::duration::format_age((state.now - since).num_seconds());
-            right.push(Span::styled(format!("down {age} "), theme.error));
-        }
-    }
+    let left_width: usize = left.iter().map(|s| s.width()).sum();
+    let full = source_spans(state, theme, false);
+    let full_width: usize = full.iter().map(|s| s.width()).sum::<usize>()
+        + right.iter().map(|s| s.width()).sum::<usize>()
+        + 12;
+    // Narrow: sources that are fine fold into one count; failing ones keep their names.
+    let compact = left_width + full_width > usize::from(area.width);
+    right.extend(if compact {
+        source_spans(state, theme, true)
+    } else {
+        full
+    });
     right.push(Span::styled(format!(" {} ", clock(state)), theme.title));
     let right_width: usize = right.iter().map(|s| s.width()).sum();
     let [l, r] = Layout::horizontal([
@@ -114,6 +114,32 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
     frame.render_widget(Block::default().style(theme.header), area);
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), l);
     frame.render_widget(Paragraph::new(Line::from(right)).style(theme.header), r);
+}
+
+/// Each source's state; `compact` folds the healthy ones into "4 ✓".
+fn source_spans<'a>(state: &State, theme: &Theme, compact: bool) -> Vec<Span<'a>> {
+    let mut out = Vec::new();
+    let mut ok = 0;
+    for s in &state.sources {
+        let (mark, style) = match s.status() {
+            SourceStatus::Ok => ("✓", theme.ok),
+            SourceStatus::Pending => ("…", theme.muted),
+            SourceStatus::Stale | SourceStatus::Error => ("✗", theme.error),
+        };
+        if compact && s.status() == SourceStatus::Ok {
+            ok += 1;
+            continue;
+        }
+        out.push(Span::styled(format!("{} {mark} ", s.id), style));
+        if let Some(since) = s.error_since {
+            let age = crate::duration::format_age((state.now - since).num_seconds());
+            out.push(Span::styled(format!("down {age} "), theme.error));
+        }
+    }
+    if ok > 0 {
+        out.insert(0, Span::styled(format!("{ok} ✓ "), theme.ok));
+    }
+    out
 }
 
 fn clock(state: &State) -> String {
