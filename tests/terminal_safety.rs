@@ -180,3 +180,87 @@ title = "Hostile"
         }
     }
 }
+
+/// Starts the dashboard in a tmux pane running a shell that reports its exit.
+fn dashboard_in_tmux(sock: &str, dir: &Path) {
+    let cfg = dir.join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n",
+    )
+    .unwrap();
+    let cmd = format!(
+        "ONCALL_DATA_DIR={} {} --config {}; echo EXITED $?; sleep 10",
+        dir.display(),
+        env!("CARGO_BIN_EXE_oncall"),
+        cfg.display()
+    );
+    tm(
+        sock,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let screen = tm(sock, &["capture-pane", "-p", "-t", "t"]);
+    assert!(
+        screen.contains("oncall") && screen.contains("prom ✗"),
+        "{screen}"
+    );
+}
+
+fn wait_for_exit(sock: &str) -> String {
+    for _ in 0..30 {
+        let screen = tm(sock, &["capture-pane", "-p", "-t", "t"]);
+        if screen.contains("EXITED") {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let screen = tm(sock, &["capture-pane", "-p", "-t", "t"]);
+    tm(sock, &["kill-server"]);
+    panic!("the dashboard did not exit within 3 s:\n{screen}");
+}
+
+#[test]
+fn ctrl_c_and_sigterm_restore_the_terminal_and_exit() {
+    for how in ["ctrl-c", "sigterm", "q"] {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = format!("oncall-exit-{how}-{}", std::process::id());
+        dashboard_in_tmux(&sock, dir.path());
+        match how {
+            "ctrl-c" => {
+                tm(&sock, &["send-keys", "-t", "t", "C-c"]);
+            }
+            "q" => {
+                tm(&sock, &["send-keys", "-t", "t", "q"]);
+            }
+            _ => {
+                let shell = tm(&sock, &["display", "-p", "-t", "t", "#{pane_pid}"]);
+                let out = Command::new("pgrep")
+                    .args(["-P", shell.trim(), "oncall"])
+                    .output()
+                    .unwrap();
+                let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                assert!(!pid.is_empty(), "no oncall process under the pane");
+                Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+            }
+        }
+        let screen = wait_for_exit(&sock);
+        tm(&sock, &["kill-server"]);
+        // Back on the normal screen: the dashboard's frame is gone, the shell's line is there.
+        assert!(screen.contains("EXITED 0"), "{how}: {screen}");
+        assert!(
+            !screen.contains("╭"),
+            "{how}: the alternate screen was not left:\n{screen}"
+        );
+    }
+}

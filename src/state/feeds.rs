@@ -137,7 +137,9 @@ impl LogsView {
     /// Adds new lines (already deduplicated, oldest first), dropping the oldest past capacity.
     pub fn push(&mut self, new: Vec<LogEntry>) {
         let added = new.len();
-        for e in new {
+        // Lines that would be evicted at once are not worth sanitizing.
+        let skip = added.saturating_sub(self.capacity);
+        for e in new.into_iter().skip(skip) {
             self.lines.push_back(LogLine::from_entry(e));
         }
         let over = self.lines.len().saturating_sub(self.capacity);
