@@ -356,6 +356,28 @@ pub(crate) fn stale_if(style: Style, stale: bool, theme: &Theme) -> Style {
     }
 }
 
+/// A bordered window over `area` (details, dialogs), its text wrapped.
+pub(crate) fn modal(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    theme: &Theme,
+) {
+    let block = Block::bordered()
+        .border_type(ratatui::widgets::BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .title(Span::styled(title.to_string(), theme.title))
+        .style(theme.background);
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
+}
+
 /// Cuts text to a display width, ending with `…` when cut.
 pub(crate) fn truncate(text: &str, width: u16) -> String {
     use unicode_width::UnicodeWidthChar;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -179,20 +179,12 @@ fn detail(frame: &mut Frame<'_>, area: Rect, g: &ErrorGroup, now: DateTime<Utc>,
         field("24 h", spark(&i.stats_24h, 24)),
         field("link", i.permalink.clone().unwrap_or_default()),
     ];
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focus)
-        .title(Span::styled(
-            " issue (o opens · y copies · Esc closes) ",
-            theme.title,
-        ))
-        .style(theme.background);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
+    super::modal(
+        frame,
         area,
+        " issue (o opens · y copies · Esc closes) ",
+        lines,
+        theme,
     );
 }
 

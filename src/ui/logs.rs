@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthChar;
 
 pub fn level_style(theme: &Theme, l: Level) -> Style {
@@ -236,20 +236,12 @@ fn detail(frame: &mut Frame<'_>, area: Rect, l: &LogLine, tz: chrono_tz::Tz, the
             Span::styled(v.clone(), theme.text),
         ]));
     }
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focus)
-        .title(Span::styled(
-            " log line (Esc closes · y copies) ",
-            theme.title,
-        ))
-        .style(theme.background);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
+    super::modal(
+        frame,
         area,
+        " log line (Esc closes · y copies) ",
+        lines,
+        theme,
     );
 }
 
