@@ -120,6 +120,8 @@ pub enum Action {
     Desktop(crate::notify::DesktopEvent),
     /// `z`: snooze notifications (15 min, 1 h, 4 h, off).
     Snooze,
+    /// `t`: the next theme.
+    NextTheme,
 }
 
 /// Alerts as one source answered them.
@@ -276,6 +278,7 @@ pub fn from_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
         KeyCode::Char('y') => Action::CopyLink,
         KeyCode::Char('x') => Action::RunCommands,
         KeyCode::Char('z') => Action::Snooze,
+        KeyCode::Char('t') => Action::NextTheme,
         KeyCode::Char('c') => Action::CancelCommand,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
@@ -307,7 +310,10 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("f", "logs: follow new lines / pause"),
     ("o  y", "open the runbook or link / copy the link"),
     ("x", "runbook commands (confirm with y; c stops)"),
-    ("z", "snooze notifications: 15 min, 1 h, 4 h, off"),
+    (
+        "z  t",
+        "snooze notifications (15 min, 1 h, 4 h, off) / next theme",
+    ),
     ("Ctrl-Z", "suspend (fg to resume)"),
     ("Ctrl-L", "redraw the screen"),
 ];

@@ -20,10 +20,16 @@ use tokio::sync::mpsc;
 const FRAME: Duration = Duration::from_millis(33);
 
 /// Runs the dashboard until the user quits, a signal arrives or the terminal goes away.
-pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow::Result<()> {
+pub async fn run(cfg: &Config, themes: Vec<Theme>, message: Option<String>) -> anyhow::Result<()> {
+    let themes = if themes.is_empty() {
+        vec![Theme::fallback()]
+    } else {
+        themes
+    };
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut state = State::new(cfg, Utc::now());
     state.message = message;
+    state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
     let journal = JournalWriter::open(&state.data_dir.join("journal.jsonl"), &tx);
     state.notify.enabled = true;
     let mut exec = Executor {
@@ -93,7 +99,7 @@ pub async fn run(cfg: &Config, theme: Theme, message: Option<String>) -> anyhow:
         if state.dirty && due {
             guard
                 .terminal
-                .draw(|f| crate::ui::draw(f, &state, &theme))?;
+                .draw(|f| crate::ui::draw(f, &state, &themes[state.theme % themes.len()]))?;
             state.dirty = false;
             last_draw = Some(Instant::now());
         }
@@ -129,6 +135,8 @@ struct Notifier {
     hook: Vec<String>,
     hook_timeout: Duration,
     desktop: mpsc::UnboundedSender<crate::notify::DesktopEvent>,
+    /// When the next desktop notification may be shown.
+    next_desktop: Instant,
 }
 
 impl Notifier {
@@ -158,6 +166,7 @@ impl Notifier {
             hook: cfg.notify.command.clone(),
             hook_timeout: cfg.notify.command_timeout.0,
             desktop: dtx,
+            next_desktop: Instant::now(),
         }
     }
 
@@ -174,7 +183,15 @@ impl Notifier {
             return;
         };
         if ch.desktop {
-            crate::notify::desktop::spawn_show(n.clone(), self.desktop.clone());
+            // One at a time, a second apart: answers to notifications shown together can be lost.
+            let now = Instant::now();
+            let at = self.next_desktop.max(now);
+            self.next_desktop = at + Duration::from_secs(1);
+            let (n, tx) = (n.clone(), self.desktop.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep_until(at.into()).await;
+                crate::notify::desktop::spawn_show(n, tx);
+            });
         }
         if let Some(mode) = ch.terminal {
             let tmux = crate::notify::terminal::in_tmux();

@@ -47,6 +47,8 @@ pub enum Command {
     Check,
     /// Write the example config to the user config dir (never overwrites)
     Init,
+    /// Who is on call now, who is next, and when the handoff is
+    Who,
     /// Write the markdown post-mortem of an incident from its recorded timeline
     Postmortem {
         /// The incident id (or a unique prefix), as shown in the detail view and the snapshot

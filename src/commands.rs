@@ -50,7 +50,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }));
         }
     };
-    let (theme, message) = theme(&cli, &cfg);
+    let (themes, message) = themes(&cli, &cfg);
+    let theme = themes.first().cloned().unwrap_or_else(Theme::fallback);
     match cli.command {
         Some(Command::Snapshot {
             format,
@@ -71,6 +72,30 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Who) => {
+            let tz = crate::rotation::zone(
+                &cfg.oncall,
+                cfg.general.timezone.parse().unwrap_or(chrono_tz::UTC),
+            );
+            match crate::rotation::who(&cfg.oncall, tz, chrono::Utc::now()) {
+                Some(o) => {
+                    println!(
+                        "{}",
+                        crate::rotation::format_who(&o, &cfg.user(), tz, chrono::Utc::now())
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!(
+                        "oncall: no rotation configured; add [oncall] members = [...] to {}",
+                        cfg.path
+                            .as_deref()
+                            .map_or("the config".into(), |p| p.display().to_string())
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Some(Command::Check) => {
             let probes = crate::check::probe_all(&cfg).await;
             let path = match (&cfg.path, cli.demo) {
@@ -90,7 +115,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             cfg.general.read_only |= cli.read_only;
             let (_log, _) = crate::logging::init();
             tracing::info!("starting dashboard");
-            crate::app::run(&cfg, theme, message).await?;
+            crate::app::run(&cfg, themes, message).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -128,22 +153,35 @@ async fn load(cli: &Cli) -> Result<(Config, Option<DemoParts>), ConfigError> {
     Ok((Config::load(&path)?, None))
 }
 
-/// The theme to use, and a warning for the status bar when it had to fall back.
-fn theme(cli: &Cli, cfg: &Config) -> (Theme, Option<String>) {
+/// The themes `t` cycles through, the chosen one first, brought down to the terminal's colour
+/// depth; and a warning for the status bar when the chosen one could not be used.
+fn themes(cli: &Cli, cfg: &Config) -> (Vec<Theme>, Option<String>) {
     let name = cli
         .theme
         .clone()
         .unwrap_or_else(|| cfg.general.theme.clone());
-    let (theme, message) = match Theme::load(&name, &config::config_dir().join("themes")) {
-        Ok(t) => (t, None),
-        Err(e) => (Theme::fallback(), Some(format!("{e}; using dark"))),
+    let user_dir = config::config_dir().join("themes");
+    let (mut all, _) = Theme::all(&user_dir);
+    let message = match Theme::load(&name, &user_dir) {
+        Ok(t) => {
+            all.retain(|x| x.name != t.name);
+            all.insert(0, t);
+            None
+        }
+        Err(e) => {
+            let fallback = Theme::fallback();
+            all.retain(|x| x.name != fallback.name);
+            all.insert(0, fallback);
+            Some(format!("{e}; using dark"))
+        }
     };
     let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if no_color {
-        (theme.without_color(), message)
+    let depth = if no_color {
+        crate::theme::ColorDepth::None
     } else {
-        (theme, message)
-    }
+        crate::theme::ColorDepth::from_env()
+    };
+    (all.iter().map(|t| t.for_depth(depth)).collect(), message)
 }
 
 /// The journal's events, and the settings to read them with (the config when there is one).

@@ -38,6 +38,8 @@ pub struct Config {
     pub runbooks: Vec<crate::runbook::RunbookConfig>,
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
+    #[serde(default)]
+    pub oncall: crate::rotation::RotationConfig,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -157,6 +159,8 @@ pub enum PanelKind {
     Gauge,
     /// Open incidents from every alert source and rule (no query).
     Incidents,
+    /// Who is on call now and next, from `[oncall]` (no query).
+    Oncall,
     /// Log lines from a Loki source (a LogQL log query).
     Logs,
     /// Issues from a Sentry source.
@@ -171,6 +175,7 @@ impl PanelKind {
             PanelKind::Health => "health",
             PanelKind::Gauge => "gauge",
             PanelKind::Incidents => "incidents",
+            PanelKind::Oncall => "oncall",
             PanelKind::Logs => "logs",
             PanelKind::Errors => "errors",
         }
@@ -183,6 +188,7 @@ impl PanelKind {
         match self {
             PanelKind::Timeseries => 10,
             PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors => 8,
+            PanelKind::Oncall => 6,
             _ => 5,
         }
     }
@@ -196,7 +202,7 @@ impl PanelKind {
     /// The source kind a panel of this kind reads, if any.
     pub fn source_kind(self) -> Option<SourceKind> {
         match self {
-            PanelKind::Incidents => None,
+            PanelKind::Incidents | PanelKind::Oncall => None,
             PanelKind::Logs => Some(SourceKind::Loki),
             PanelKind::Errors => Some(SourceKind::Sentry),
             _ => Some(SourceKind::Prometheus),
@@ -404,6 +410,7 @@ impl Config {
         let mut cfg = Config::default();
         cfg.general.refresh = Dur::secs(5);
         cfg.general.user = Some("demo".into());
+        cfg.oncall.members = vec!["alice".into(), "demo".into(), "carol".into()];
         cfg.sources.insert(
             "prom".into(),
             SourceConfig::new(SourceKind::Prometheus, prometheus_url),
@@ -441,11 +448,28 @@ impl Config {
                 .find(|(_, s)| s.kind == kind)
                 .map(|(id, s)| (id.as_str(), s))
         };
-        default_pages(
+        let mut pages = default_pages(
             first(SourceKind::Prometheus).map(|(id, _)| id),
             first(SourceKind::Loki),
             first(SourceKind::Sentry).map(|(id, _)| id),
-        )
+        );
+        // With a rotation, "On call" sits beside the incidents.
+        if !self.oncall.members.is_empty() {
+            if let Some(page) = pages.first_mut() {
+                if let Some(pos) = page
+                    .panels
+                    .iter()
+                    .position(|p| p.kind == PanelKind::Incidents)
+                {
+                    page.panels[pos].width = Some(18);
+                    let mut who = PanelConfig::new("On call", PanelKind::Oncall);
+                    who.width = Some(6);
+                    who.height = page.panels[pos].height;
+                    page.panels.insert(pos + 1, who);
+                }
+            }
+        }
+        pages
     }
 
     /// The user name recorded on acknowledgements.

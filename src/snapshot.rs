@@ -325,5 +325,6 @@ pub fn to_json(state: &State) -> Value {
         "incidents": incidents,
         "logs": logs_json(state),
         "errors": errors_json(state),
+        "oncall": crate::rotation::to_json(state.on_call().as_ref()),
     })
 }

@@ -101,6 +101,11 @@ pub struct State {
     /// The runbook command running now: incident and argv.
     pub running: Option<(String, Vec<String>)>,
     pub notify: NotifyState,
+    /// The on-call rotation (`[oncall]`).
+    pub rotation: crate::rotation::RotationConfig,
+    /// Themes `t` cycles through (names), and the one in use.
+    pub theme_names: Vec<String>,
+    pub theme: usize,
 }
 
 /// Notifications: what to send (the policy) and where (known once the desktop was probed).
@@ -208,6 +213,9 @@ impl State {
                 channels: None,
                 banner: None,
             },
+            rotation: cfg.oncall.clone(),
+            theme_names: Vec::new(),
+            theme: 0,
         }
     }
 
@@ -226,6 +234,12 @@ impl State {
             s.last_error = Some(message);
             s.error_since.get_or_insert(now);
         }
+    }
+
+    /// Who is on call now and next (`None` without a rotation).
+    pub fn on_call(&self) -> Option<crate::rotation::OnCall> {
+        let tz = crate::rotation::zone(&self.rotation, self.timezone.unwrap_or(chrono_tz::UTC));
+        crate::rotation::who(&self.rotation, tz, self.now)
     }
 
     /// The kind of the focused panel.

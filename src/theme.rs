@@ -9,6 +9,16 @@ use std::path::Path;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../themes/dark.toml")),
     ("light", include_str!("../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../themes/high-contrast.toml"),
+    ),
+    (
+        "solarized-dark",
+        include_str!("../themes/solarized-dark.toml"),
+    ),
+    ("colorblind", include_str!("../themes/colorblind.toml")),
+    ("mono", include_str!("../themes/mono.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -184,34 +194,40 @@ impl Theme {
             }
         };
         let mut t = self.clone();
-        for s in [
-            &mut t.background,
-            &mut t.text,
-            &mut t.muted,
-            &mut t.border,
-            &mut t.border_focus,
-            &mut t.title,
-            &mut t.header,
-            &mut t.key,
-            &mut t.ok,
-            &mut t.warn,
-            &mut t.crit,
-            &mut t.nodata,
-            &mut t.stale,
-            &mut t.error,
-            &mut t.threshold,
-            &mut t.p0,
-            &mut t.p1,
-            &mut t.p2,
-            &mut t.p3,
-            &mut t.p4,
-            &mut t.selection,
-            &mut t.banner,
-        ] {
+        for s in t.styles_mut() {
             *s = strip(*s);
         }
         t.series = vec![Color::Reset];
         t
+    }
+
+    /// Every theme there is: the built-ins, then the user's themes dir, by name (a user file
+    /// with a built-in's name replaces it). Broken files are left out with their error.
+    pub fn all(user_dir: &Path) -> (Vec<Theme>, Vec<String>) {
+        let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+        if let Ok(entries) = std::fs::read_dir(user_dir) {
+            let mut extra: Vec<String> = entries
+                .flatten()
+                .filter_map(|e| {
+                    let p = e.path();
+                    (p.extension().and_then(|x| x.to_str()) == Some("toml"))
+                        .then(|| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
+                        .flatten()
+                })
+                .filter(|n| !names.contains(n))
+                .collect();
+            extra.sort();
+            names.extend(extra);
+        }
+        let mut themes = Vec::new();
+        let mut errors = Vec::new();
+        for n in names {
+            match Theme::load(&n, user_dir) {
+                Ok(t) => themes.push(t),
+                Err(e) => errors.push(e),
+            }
+        }
+        (themes, errors)
     }
 
     /// Style of a panel status.
@@ -290,5 +306,208 @@ mod tests {
     fn unknown_theme_lists_builtins() {
         let err = Theme::load("nope", Path::new("/nonexistent")).expect_err("must fail");
         assert!(err.contains("dark") && err.contains("light"), "{err}");
+    }
+}
+
+/// How many colours the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorDepth {
+    TrueColor,
+    Ansi256,
+    Ansi16,
+    /// `NO_COLOR`, `--no-color` or a dumb terminal: attributes only.
+    None,
+}
+
+impl ColorDepth {
+    /// From the environment: `COLORTERM=truecolor|24bit`, else a `TERM` with 256 colours, else
+    /// the 16 ANSI colours; `TERM=dumb` gets none. Over SSH only `TERM` (and sometimes
+    /// `COLORTERM`) crosses, so this errs on the safe side.
+    pub fn detect(colorterm: Option<&str>, term: Option<&str>) -> ColorDepth {
+        let ct = colorterm.unwrap_or("").to_ascii_lowercase();
+        let term = term.unwrap_or("").to_ascii_lowercase();
+        if term == "dumb" {
+            ColorDepth::None
+        } else if ct == "truecolor" || ct == "24bit" {
+            ColorDepth::TrueColor
+        } else if term.contains("256color") || term.contains("kitty") || term.contains("wezterm") {
+            ColorDepth::Ansi256
+        } else {
+            ColorDepth::Ansi16
+        }
+    }
+
+    pub fn from_env() -> ColorDepth {
+        ColorDepth::detect(
+            std::env::var("COLORTERM").ok().as_deref(),
+            std::env::var("TERM").ok().as_deref(),
+        )
+    }
+}
+
+impl Theme {
+    /// The theme with every colour brought down to what the terminal shows.
+    pub fn for_depth(&self, depth: ColorDepth) -> Theme {
+        match depth {
+            ColorDepth::TrueColor => self.clone(),
+            ColorDepth::None => self.without_color(),
+            ColorDepth::Ansi256 | ColorDepth::Ansi16 => {
+                let conv = |c: Option<Color>| c.map(|c| downsample(c, depth));
+                let fix = |s: Style| Style {
+                    fg: conv(s.fg),
+                    bg: conv(s.bg),
+                    ..s
+                };
+                let mut t = self.clone();
+                for s in t.styles_mut() {
+                    *s = fix(*s);
+                }
+                t.series = t.series.iter().map(|&c| downsample(c, depth)).collect();
+                t
+            }
+        }
+    }
+
+    fn styles_mut(&mut self) -> [&mut Style; 22] {
+        [
+            &mut self.background,
+            &mut self.text,
+            &mut self.muted,
+            &mut self.border,
+            &mut self.border_focus,
+            &mut self.title,
+            &mut self.header,
+            &mut self.key,
+            &mut self.ok,
+            &mut self.warn,
+            &mut self.crit,
+            &mut self.nodata,
+            &mut self.stale,
+            &mut self.error,
+            &mut self.threshold,
+            &mut self.p0,
+            &mut self.p1,
+            &mut self.p2,
+            &mut self.p3,
+            &mut self.p4,
+            &mut self.selection,
+            &mut self.banner,
+        ]
+    }
+}
+
+/// The 16 ANSI colours as xterm shows them.
+const ANSI16: [(u8, u8, u8, Color); 16] = [
+    (0, 0, 0, Color::Black),
+    (205, 0, 0, Color::Red),
+    (0, 205, 0, Color::Green),
+    (205, 205, 0, Color::Yellow),
+    (0, 0, 238, Color::Blue),
+    (205, 0, 205, Color::Magenta),
+    (0, 205, 205, Color::Cyan),
+    (229, 229, 229, Color::Gray),
+    (127, 127, 127, Color::DarkGray),
+    (255, 0, 0, Color::LightRed),
+    (0, 255, 0, Color::LightGreen),
+    (255, 255, 0, Color::LightYellow),
+    (92, 92, 255, Color::LightBlue),
+    (255, 0, 255, Color::LightMagenta),
+    (0, 255, 255, Color::LightCyan),
+    (255, 255, 255, Color::White),
+];
+
+fn dist(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
+    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).unsigned_abs();
+    d(a.0, b.0).pow(2) + d(a.1, b.1).pow(2) + d(a.2, b.2).pow(2)
+}
+
+/// The nearest colour a 256- or 16-colour terminal has.
+pub fn downsample(c: Color, depth: ColorDepth) -> Color {
+    let Color::Rgb(r, g, b) = c else {
+        return c;
+    };
+    match depth {
+        ColorDepth::Ansi16 => ANSI16
+            .iter()
+            .min_by_key(|(ar, ag, ab, _)| dist((r, g, b), (*ar, *ag, *ab)))
+            .map_or(c, |x| x.3),
+        ColorDepth::Ansi256 => {
+            // The 6x6x6 cube (16..=231) or the grey ramp (232..=255), whichever is nearer.
+            const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+            let idx = |v: u8| {
+                LEVELS
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, l)| (i32::from(**l) - i32::from(v)).unsigned_abs())
+                    .map_or(0, |(i, _)| i as u8)
+            };
+            let (ri, gi, bi) = (idx(r), idx(g), idx(b));
+            let cube = (
+                LEVELS[ri as usize],
+                LEVELS[gi as usize],
+                LEVELS[bi as usize],
+            );
+            let avg = ((u16::from(r) + u16::from(g) + u16::from(b)) / 3) as u8;
+            let gi_ = (avg.saturating_sub(8) / 10).min(23);
+            let grey = 8 + 10 * gi_;
+            if dist((r, g, b), (grey, grey, grey)) < dist((r, g, b), cube) {
+                Color::Indexed(232 + gi_)
+            } else {
+                Color::Indexed(16 + 36 * ri + 6 * gi + bi)
+            }
+        }
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    #[test]
+    fn depth_from_the_environment() {
+        assert_eq!(
+            ColorDepth::detect(Some("truecolor"), Some("xterm")),
+            ColorDepth::TrueColor
+        );
+        assert_eq!(
+            ColorDepth::detect(None, Some("xterm-256color")),
+            ColorDepth::Ansi256
+        );
+        assert_eq!(ColorDepth::detect(None, Some("screen")), ColorDepth::Ansi16);
+        assert_eq!(ColorDepth::detect(None, Some("dumb")), ColorDepth::None);
+        assert_eq!(ColorDepth::detect(None, None), ColorDepth::Ansi16);
+    }
+
+    #[test]
+    fn colours_come_down_to_what_the_terminal_has() {
+        assert_eq!(
+            downsample(Color::Rgb(255, 0, 0), ColorDepth::Ansi16),
+            Color::LightRed
+        );
+        assert_eq!(
+            downsample(Color::Rgb(0, 0, 0), ColorDepth::Ansi256),
+            Color::Indexed(16)
+        );
+        assert_eq!(
+            downsample(Color::Rgb(255, 255, 255), ColorDepth::Ansi256),
+            Color::Indexed(231)
+        );
+        assert_eq!(
+            downsample(Color::Rgb(128, 128, 128), ColorDepth::Ansi256),
+            Color::Indexed(244)
+        );
+        assert_eq!(downsample(Color::Green, ColorDepth::Ansi16), Color::Green);
+        for (name, text) in BUILTIN {
+            let t = Theme::parse(name, text).unwrap_or_else(|e| panic!("{e}"));
+            for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16] {
+                let d = t.for_depth(depth);
+                let all = [d.ok, d.warn, d.crit, d.p0, d.text];
+                assert!(
+                    all.iter().all(|s| !matches!(s.fg, Some(Color::Rgb(..)))),
+                    "{name}"
+                );
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ mod help;
 mod incident_detail;
 pub mod incidents;
 mod logs;
+pub mod oncall_panel;
 mod panel;
 mod stat;
 mod timeseries;

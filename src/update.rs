@@ -216,6 +216,12 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         }
         Action::Desktop(event) => return notify::desktop(state, event, now),
         Action::Snooze => notify::snooze(state, now),
+        Action::NextTheme => {
+            if !state.theme_names.is_empty() {
+                state.theme = (state.theme + 1) % state.theme_names.len();
+                state.message = Some(format!("theme: {}", state.theme_names[state.theme]));
+            }
+        }
     }
     Vec::new()
 }
@@ -420,8 +426,10 @@ mod tests {
     use crate::config::Config;
     use crate::sources::prometheus::Series;
 
+    /// The built-in board (without the demo's rotation, so panel positions are the board's).
     fn demo_state() -> State {
-        let cfg = Config::demo("http://127.0.0.1:1", &[]);
+        let mut cfg = Config::demo("http://127.0.0.1:1", &[]);
+        cfg.oncall.members.clear();
         State::new(&cfg, DateTime::<Utc>::UNIX_EPOCH)
     }
 

@@ -118,6 +118,7 @@ fn demo_snapshot_has_every_board_panel_with_data() {
             "error-rate",
             "active-users",
             "incidents",
+            "on-call",
             "response-time",
             "traffic",
             "logs",
@@ -127,7 +128,10 @@ fn demo_snapshot_has_every_board_panel_with_data() {
             "slow-queries"
         ]
     );
-    for p in panels.iter().filter(|p| p["kind"] != "incidents") {
+    for p in panels
+        .iter()
+        .filter(|p| p["kind"] != "incidents" && p["kind"] != "oncall")
+    {
         assert_ne!(p["status"], "error", "{p}");
         assert_ne!(p["status"], "nodata", "{p}");
         assert!(p["value"].is_number(), "{p}");
@@ -155,6 +159,12 @@ fn demo_snapshot_has_every_board_panel_with_data() {
     for s in snap["sources"].as_array().unwrap() {
         assert_eq!(s["status"], "ok", "{s}");
     }
+    // The demo's rotation.
+    assert!(snap["oncall"]["now"].is_string() && snap["oncall"]["next"].is_string());
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(snap["oncall"]["handoff_at"].as_str().unwrap())
+            .is_ok()
+    );
     // Logs and errors from the demo's Loki and Sentry, sanitized.
     let logs = snap["logs"].as_array().unwrap();
     assert!(logs.len() >= 50, "{} log lines", logs.len());
@@ -201,4 +211,26 @@ fn completions_are_printed() {
     let out = oncall(home.path(), &["completions", "bash"]);
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("snapshot"));
+}
+
+#[test]
+fn who_prints_the_rotation_and_fails_without_one() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[general]\nuser = \"bob\"\n[oncall]\nmembers = [\"alice\", \"bob\"]\nrotation = \"1d\"\nhandoff = \"09:00\"\ntimezone = \"UTC\"\nstart = \"2026-01-05\"\n",
+    )
+    .unwrap();
+    let out = oncall(home.path(), &["who", "--config", cfg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("on call now: "), "{said}");
+    assert!(said.contains("alice") && said.contains("bob"), "{said}");
+    assert!(said.contains("(you)"), "bob is either now or next: {said}");
+
+    std::fs::write(&cfg, "[general]\nuser = \"bob\"\n").unwrap();
+    let out = oncall(home.path(), &["who", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no rotation configured"));
 }

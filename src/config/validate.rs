@@ -74,6 +74,11 @@ pub fn validate(cfg: &Config, text: &str, path: &Path) -> Result<(), ConfigError
     for (nth, rule) in cfg.rules.iter().enumerate() {
         validate_rule(&ctx, cfg, rule, nth)?;
     }
+    if let Err(m) = crate::rotation::validate(&cfg.oncall) {
+        let key = m.split(':').next().unwrap_or("").trim().to_string();
+        let at = ctx.find("[oncall]", 0, key.split(['.', '[']).next().unwrap_or(""));
+        return Err(ctx.err(at, &format!("oncall.{key}"), m));
+    }
     for (nth, rb) in cfg.runbooks.iter().enumerate() {
         if let Err(m) = crate::runbook::validate(rb) {
             let at = ctx.find("[[runbooks]]", nth, "");

@@ -190,6 +190,7 @@ impl PanelState {
             PanelKind::Stat
             | PanelKind::Gauge
             | PanelKind::Incidents
+            | PanelKind::Oncall
             | PanelKind::Logs
             | PanelKind::Errors => self
                 .series

@@ -71,10 +71,10 @@ fn title_right<'a>(
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
-    let status = if p.cfg.kind == PanelKind::Incidents {
-        view.state.incidents.status()
-    } else {
-        p.status()
+    let status = match p.cfg.kind {
+        PanelKind::Incidents => view.state.incidents.status(),
+        PanelKind::Oncall => crate::state::Status::Ok,
+        _ => p.status(),
     };
     let border = if view.focused {
         theme.border_focus
@@ -97,6 +97,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     }
     if p.cfg.kind == PanelKind::Incidents {
         incidents::render(frame, inner, view, view.state, theme);
+        return;
+    }
+    if p.cfg.kind == PanelKind::Oncall {
+        let st = view.state;
+        let tz = crate::rotation::zone(&st.rotation, st.timezone.unwrap_or(chrono_tz::UTC));
+        let who = st.on_call();
+        super::oncall_panel::render(frame, inner, who.as_ref(), &st.user, tz, view.now, theme);
         return;
     }
     if p.updated_at.is_none() {
@@ -135,7 +142,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         PanelKind::Timeseries => timeseries::render(frame, content, view, theme),
         PanelKind::Health => health::render(frame, content, view, theme),
         PanelKind::Gauge => gauge::render(frame, content, view, theme),
-        PanelKind::Incidents => {}
+        PanelKind::Incidents | PanelKind::Oncall => {}
         PanelKind::Logs => logs::render(frame, content, view, theme),
         PanelKind::Errors => errors::render(frame, content, view, theme),
     }
