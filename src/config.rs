@@ -40,6 +40,7 @@ pub struct Config {
     pub notify: crate::notify::NotifyConfig,
     #[serde(default)]
     pub oncall: crate::rotation::RotationConfig,
+    pub slo: Option<crate::slo::SloConfig>,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -161,6 +162,8 @@ pub enum PanelKind {
     Incidents,
     /// Who is on call now and next, from `[oncall]` (no query).
     Oncall,
+    /// The error budget of `[slo]` (its queries come from there).
+    Slo,
     /// Log lines from a Loki source (a LogQL log query).
     Logs,
     /// Issues from a Sentry source.
@@ -176,6 +179,7 @@ impl PanelKind {
             PanelKind::Gauge => "gauge",
             PanelKind::Incidents => "incidents",
             PanelKind::Oncall => "oncall",
+            PanelKind::Slo => "slo",
             PanelKind::Logs => "logs",
             PanelKind::Errors => "errors",
         }
@@ -188,7 +192,7 @@ impl PanelKind {
         match self {
             PanelKind::Timeseries => 10,
             PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors => 8,
-            PanelKind::Oncall => 6,
+            PanelKind::Oncall | PanelKind::Slo => 6,
             _ => 5,
         }
     }
@@ -295,6 +299,9 @@ pub struct PanelConfig {
     pub sort: Option<String>,
     /// Errors: pages of 100 issues followed per project (default 3).
     pub max_pages: Option<usize>,
+    /// SLO panels: the `[slo]` table (not a panel key).
+    #[serde(skip)]
+    pub slo: Option<Box<crate::slo::SloConfig>>,
 }
 
 impl PanelConfig {
@@ -321,6 +328,7 @@ impl PanelConfig {
             limit: None,
             sort: None,
             max_pages: None,
+            slo: None,
         }
     }
 
@@ -340,8 +348,12 @@ impl PanelConfig {
             _ => Dur::secs(1800),
         })
     }
-    /// `query` and `queries` together, in order, each with its thresholds.
+    /// `query` and `queries` together, in order, each with its thresholds. An SLO panel's
+    /// come from `[slo]` (set by the caller in `slo`).
     pub fn all_queries(&self) -> Vec<QueryConfig> {
+        if let Some(slo) = &self.slo {
+            return crate::slo::query_configs(slo);
+        }
         let mut out = Vec::with_capacity(self.queries.len() + 1);
         if let Some(q) = &self.query {
             out.push(QueryConfig {
@@ -411,6 +423,9 @@ impl Config {
         cfg.general.refresh = Dur::secs(5);
         cfg.general.user = Some("demo".into());
         cfg.oncall.members = vec!["alice".into(), "demo".into(), "carol".into()];
+        cfg.slo = Some(crate::slo::SloConfig::new(
+            r#"avg_over_time(up{job="checkout"}[30d])"#,
+        ));
         cfg.sources.insert(
             "prom".into(),
             SourceConfig::new(SourceKind::Prometheus, prometheus_url),
@@ -439,6 +454,16 @@ impl Config {
 
     /// The pages to show: `[[pages]]`, or the built-in board when there are none.
     pub fn effective_pages(&self) -> Vec<PageConfig> {
+        let mut pages = self.board();
+        for p in pages.iter_mut().flat_map(|pg| pg.panels.iter_mut()) {
+            if p.kind == PanelKind::Slo {
+                p.slo = self.slo.clone().map(Box::new);
+            }
+        }
+        pages
+    }
+
+    fn board(&self) -> Vec<PageConfig> {
         if !self.pages.is_empty() {
             return self.pages.clone();
         }
@@ -453,6 +478,22 @@ impl Config {
             first(SourceKind::Loki),
             first(SourceKind::Sentry).map(|(id, _)| id),
         );
+        // With an SLO, its error budget joins the last row.
+        if let Some(slo) = &self.slo {
+            if let Some(page) = pages.first_mut() {
+                let mut p = PanelConfig::new(slo.title(), PanelKind::Slo);
+                p.source = slo
+                    .source
+                    .clone()
+                    .or_else(|| first(SourceKind::Prometheus).map(|(id, _)| id.to_string()));
+                p.width = Some(6);
+                p.height = Some(6);
+                for x in page.panels.iter_mut().rev().take(3) {
+                    x.width = Some(6);
+                }
+                page.panels.push(p);
+            }
+        }
         // With a rotation, "On call" sits beside the incidents.
         if !self.oncall.members.is_empty() {
             if let Some(page) = pages.first_mut() {

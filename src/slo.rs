@@ -10,8 +10,7 @@ pub mod budget;
 pub mod text;
 
 /// The panel's renderer, kept with the other panels in `src/ui/`.
-#[path = "ui/slo_panel.rs"]
-pub mod panel;
+pub use crate::ui::slo_panel as panel;
 
 pub use budget::{
     Budget, PAGE_BURN, TICKET_BURN, WARN_REMAINING, burn_level, compute, from_series, status,

@@ -20,6 +20,7 @@ pub mod incidents;
 mod logs;
 pub mod oncall_panel;
 mod panel;
+pub mod slo_panel;
 mod stat;
 mod timeseries;
 

@@ -426,10 +426,12 @@ mod tests {
     use crate::config::Config;
     use crate::sources::prometheus::Series;
 
-    /// The built-in board (without the demo's rotation, so panel positions are the board's).
+    /// The built-in board (without the demo's rotation and SLO, so panel positions are the
+    /// board's own).
     fn demo_state() -> State {
         let mut cfg = Config::demo("http://127.0.0.1:1", &[]);
         cfg.oncall.members.clear();
+        cfg.slo = None;
         State::new(&cfg, DateTime::<Utc>::UNIX_EPOCH)
     }
 

@@ -125,7 +125,8 @@ fn demo_snapshot_has_every_board_panel_with_data() {
             "errors",
             "db-connections",
             "transactions",
-            "slow-queries"
+            "slow-queries",
+            "error-budget",
         ]
     );
     for p in panels
@@ -159,6 +160,11 @@ fn demo_snapshot_has_every_board_panel_with_data() {
     for s in snap["sources"].as_array().unwrap() {
         assert_eq!(s["status"], "ok", "{s}");
     }
+    let budget = panels.iter().find(|p| p["id"] == "error-budget").unwrap();
+    assert!(
+        budget["display"].as_str().unwrap().contains(" of 43 min"),
+        "{budget}"
+    );
     // The demo's rotation.
     assert!(snap["oncall"]["now"].is_string() && snap["oncall"]["next"].is_string());
     assert!(

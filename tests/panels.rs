@@ -174,9 +174,11 @@ fn answer(kind: PanelKind, case: Case, end: DateTime<Utc>) -> Vec<Vec<Series>> {
         return vec![Vec::new(); queries];
     }
     match kind {
-        PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors | PanelKind::Oncall => {
-            Vec::new()
-        }
+        PanelKind::Incidents
+        | PanelKind::Logs
+        | PanelKind::Errors
+        | PanelKind::Oncall
+        | PanelKind::Slo => Vec::new(),
         PanelKind::Stat => {
             let last = v(0.0023, 0.0072, 0.0235);
             vec![vec![series(&[], history(end, 30, 0.003, last))]]

@@ -79,6 +79,22 @@ pub fn validate(cfg: &Config, text: &str, path: &Path) -> Result<(), ConfigError
         let at = ctx.find("[oncall]", 0, key.split(['.', '[']).next().unwrap_or(""));
         return Err(ctx.err(at, &format!("oncall.{key}"), m));
     }
+    if let Some(slo) = &cfg.slo {
+        if let Err((key, m)) = crate::slo::check(slo) {
+            let at = ctx.find("[slo]", 0, key);
+            return Err(ctx.err(at, &format!("slo.{key}"), m));
+        }
+        if let Some(src) = &slo.source {
+            if cfg.sources.get(src).map(|s| s.kind) != Some(SourceKind::Prometheus) {
+                let at = ctx.find("[slo]", 0, "source");
+                return Err(ctx.err(
+                    at,
+                    "slo.source",
+                    format!("`{src}` is not a configured prometheus source"),
+                ));
+            }
+        }
+    }
     for (nth, rb) in cfg.runbooks.iter().enumerate() {
         if let Err(m) = crate::runbook::validate(rb) {
             let at = ctx.find("[[runbooks]]", nth, "");
@@ -161,6 +177,16 @@ fn validate_panel(
         super::PanelKind::Logs | super::PanelKind::Errors
     ) {
         return validate_feed_panel(ctx, cfg, panel, nth);
+    }
+    if panel.kind == super::PanelKind::Slo && cfg.slo.is_none() {
+        return Err(ctx.err(
+            here(""),
+            &key("kind"),
+            "an slo panel shows the [slo] table: add [slo] availability_query = '...'".into(),
+        ));
+    }
+    if panel.kind == super::PanelKind::Slo {
+        return Ok(());
     }
     if !panel.kind.has_query() {
         return Ok(());

@@ -32,6 +32,7 @@ macro_rules! quantile {
 /// | `sum(rate(pg_stat_database_xact_commit[5m]))` | transactions/s |
 /// | `sum(pg_slow_queries)` | slow queries |
 /// | `avg_over_time(up{job="checkout"}[30d])` | availability per checkout instance (~0.9993) |
+/// | the same over `[1h]`, `[6h]`, `[5m]`, `[30m]` | recent availability (an SLO panel's burn rates): ~1, lower for a replica that is down now |
 /// | `pg_settings_max_connections`, `pg_stat_database_numbackends` | raw gauges with their labels |
 const QUERIES: &[(&str, Eval)] = &[
     ("up", up),
@@ -57,6 +58,18 @@ const QUERIES: &[(&str, Eval)] = &[
     }),
     ("sum(pg_slow_queries)", |s| one(s.db_slow_queries)),
     ("avg_over_time(up{job=\"checkout\"}[30d])", availability),
+    ("avg_over_time(up{job=\"checkout\"}[5m])", |s| {
+        recent(s, 0.6)
+    }),
+    ("avg_over_time(up{job=\"checkout\"}[30m])", |s| {
+        recent(s, 0.9)
+    }),
+    ("avg_over_time(up{job=\"checkout\"}[1h])", |s| {
+        recent(s, 0.95)
+    }),
+    ("avg_over_time(up{job=\"checkout\"}[6h])", |s| {
+        recent(s, 0.99)
+    }),
     ("pg_settings_max_connections", |s| {
         db_gauge("pg_settings_max_connections", s.db_max_connections)
     }),
@@ -107,6 +120,20 @@ fn availability(s: &Sample) -> Vec<(Labels, f64)> {
         .iter()
         .zip(s.checkout_availability_30d)
         .map(|(instance, value)| (target("checkout", instance), value))
+        .collect()
+}
+
+/// Availability over a short window: `when_down` for a replica that is down now, else ~1.
+fn recent(s: &Sample, when_down: f64) -> Vec<(Labels, f64)> {
+    CHECKOUT_INSTANCES
+        .iter()
+        .zip(s.checkout_up)
+        .map(|(instance, up)| {
+            (
+                target("checkout", instance),
+                if up { 0.9999 } else { when_down },
+            )
+        })
         .collect()
 }
 

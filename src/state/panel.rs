@@ -142,6 +142,9 @@ impl PanelState {
     /// The panel's headline number: the health panel's count of up series, else the first
     /// series' latest value.
     pub fn value(&self) -> f64 {
+        if let Some(slo) = &self.cfg.slo {
+            return crate::slo::from_series(slo, &self.series).map_or(f64::NAN, |b| b.availability);
+        }
         if let Some(l) = &self.logs {
             return l.lines.len() as f64;
         }
@@ -167,6 +170,9 @@ impl PanelState {
             (_, Some(_)) => return Status::NoData,
             _ => {}
         }
+        if let Some(slo) = &self.cfg.slo {
+            return crate::slo::from_series(slo, &self.series).map_or(Status::NoData, |b| b.status);
+        }
         if self.series.is_empty() {
             return Status::NoData;
         }
@@ -191,6 +197,7 @@ impl PanelState {
             | PanelKind::Gauge
             | PanelKind::Incidents
             | PanelKind::Oncall
+            | PanelKind::Slo
             | PanelKind::Logs
             | PanelKind::Errors => self
                 .series
@@ -218,6 +225,12 @@ impl PanelState {
         match self.cfg.kind {
             PanelKind::Health if !v.is_nan() => format!("{}/{} up", v, self.series.len()),
             PanelKind::Logs => format!("{v} lines"),
+            PanelKind::Slo => self
+                .cfg
+                .slo
+                .as_ref()
+                .and_then(|s| crate::slo::from_series(s, &self.series))
+                .map_or_else(|| "no data".into(), |b| crate::slo::text::summary(&b)),
             PanelKind::Errors => {
                 let new = self
                     .errors

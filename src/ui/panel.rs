@@ -143,6 +143,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         PanelKind::Health => health::render(frame, content, view, theme),
         PanelKind::Gauge => gauge::render(frame, content, view, theme),
         PanelKind::Incidents | PanelKind::Oncall => {}
+        PanelKind::Slo => {
+            let budget = p
+                .cfg
+                .slo
+                .as_ref()
+                .and_then(|s| crate::slo::from_series(s, &p.series));
+            super::slo_panel::render(frame, content, budget.as_ref(), theme);
+        }
         PanelKind::Logs => logs::render(frame, content, view, theme),
         PanelKind::Errors => errors::render(frame, content, view, theme),
     }
