@@ -20,7 +20,12 @@ use tokio::sync::mpsc;
 const FRAME: Duration = Duration::from_millis(33);
 
 /// Runs the dashboard until the user quits, a signal arrives or the terminal goes away.
-pub async fn run(cfg: &Config, themes: Vec<Theme>, message: Option<String>) -> anyhow::Result<()> {
+pub async fn run(
+    cfg: &Config,
+    themes: Vec<Theme>,
+    message: Option<String>,
+    wall: bool,
+) -> anyhow::Result<()> {
     let themes = if themes.is_empty() {
         vec![Theme::fallback()]
     } else {
@@ -30,6 +35,9 @@ pub async fn run(cfg: &Config, themes: Vec<Theme>, message: Option<String>) -> a
     let mut state = State::new(cfg, Utc::now());
     state.message = message;
     state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
+    if wall {
+        state.set_wall();
+    }
     let journal = JournalWriter::open(&state.data_dir.join("journal.jsonl"), &tx);
     state.notify.enabled = true;
     let mut exec = Executor {

@@ -22,6 +22,9 @@ pub struct Cli {
     /// Disable acknowledging and every other action that changes something
     #[arg(long)]
     pub read_only: bool,
+    /// Wall screen: read-only, large digits, pages rotate, a P0 takes over the screen
+    #[arg(long, global = true)]
+    pub wall: bool,
     /// Monochrome output (also when NO_COLOR is set)
     #[arg(long)]
     pub no_color: bool,

@@ -59,7 +59,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             height,
             wait,
         }) => {
-            let state = crate::snapshot::collect(&cfg, wait).await;
+            let mut state = crate::snapshot::collect(&cfg, wait).await;
+            if cli.wall {
+                state.set_wall();
+            }
             let out = match format {
                 Format::Json => serde_json::to_string_pretty(&crate::snapshot::to_json(&state))?,
                 Format::Text => crate::snapshot::to_text(&crate::snapshot::render(
@@ -112,10 +115,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         _ => {
             let mut cfg = cfg;
-            cfg.general.read_only |= cli.read_only;
+            cfg.general.read_only |= cli.read_only || cli.wall;
             let (_log, _) = crate::logging::init();
             tracing::info!("starting dashboard");
-            crate::app::run(&cfg, themes, message).await?;
+            crate::app::run(&cfg, themes, message, cli.wall).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

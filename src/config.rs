@@ -41,6 +41,8 @@ pub struct Config {
     #[serde(default)]
     pub oncall: crate::rotation::RotationConfig,
     pub slo: Option<crate::slo::SloConfig>,
+    #[serde(default)]
+    pub wall: WallConfig,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -64,6 +66,22 @@ impl Default for General {
             user: None,
             read_only: false,
             timezone: "local".into(),
+        }
+    }
+}
+
+/// `[wall]`: the wall-screen mode (`--wall`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WallConfig {
+    /// Pages rotate this often.
+    pub rotate: Dur,
+}
+
+impl Default for WallConfig {
+    fn default() -> Self {
+        WallConfig {
+            rotate: Dur::secs(20),
         }
     }
 }

@@ -103,6 +103,10 @@ pub struct State {
     pub notify: NotifyState,
     /// The on-call rotation (`[oncall]`).
     pub rotation: crate::rotation::RotationConfig,
+    /// Wall-screen mode: read-only, large, rotating pages.
+    pub wall: bool,
+    pub wall_rotate: std::time::Duration,
+    pub next_rotate: DateTime<Utc>,
     /// Themes `t` cycles through (names), and the one in use.
     pub theme_names: Vec<String>,
     pub theme: usize,
@@ -214,6 +218,9 @@ impl State {
                 banner: None,
             },
             rotation: cfg.oncall.clone(),
+            wall: false,
+            wall_rotate: cfg.wall.rotate.0,
+            next_rotate: now,
             theme_names: Vec::new(),
             theme: 0,
         }
@@ -234,6 +241,23 @@ impl State {
             s.last_error = Some(message);
             s.error_since.get_or_insert(now);
         }
+    }
+
+    /// Turns wall-screen mode on: read-only, pages rotate.
+    pub fn set_wall(&mut self) {
+        self.wall = true;
+        self.read_only = true;
+        self.next_rotate = self.now
+            + chrono::Duration::from_std(self.wall_rotate).unwrap_or(chrono::Duration::seconds(20));
+    }
+
+    /// When any panel or source last had fresh data.
+    pub fn last_updated(&self) -> Option<DateTime<Utc>> {
+        self.panels
+            .iter()
+            .filter_map(|p| p.updated_at)
+            .chain(self.sources.iter().filter_map(|s| s.last_success))
+            .max()
     }
 
     /// Who is on call now and next (`None` without a rotation).

@@ -11,6 +11,7 @@
 //!   q quit  ? help  Tab focus  1-9 pages  r refresh                 message   footer
 //! ```
 
+mod bigtext;
 mod errors;
 mod gauge;
 mod health;
@@ -23,6 +24,7 @@ mod panel;
 pub mod slo_panel;
 mod stat;
 mod timeseries;
+mod wall;
 
 use crate::state::{SourceStatus, State};
 use crate::theme::Theme;
@@ -34,6 +36,10 @@ use ratatui::widgets::{Block, Paragraph};
 
 /// Draws one frame.
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
+    if state.wall {
+        wall::draw(frame, state, theme);
+        return;
+    }
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.background), area);
     let banner_h = u16::from(state.notify.banner.is_some());
@@ -144,7 +150,7 @@ fn source_spans<'a>(state: &State, theme: &Theme, compact: bool) -> Vec<Span<'a>
     out
 }
 
-fn clock(state: &State) -> String {
+pub(crate) fn clock(state: &State) -> String {
     match state.timezone {
         Some(tz) => state
             .now
@@ -231,7 +237,7 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
     }
 }
 
-fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+pub(crate) fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let rows = state.grid_rows();
     if rows.is_empty() {
         let text = "No panels to show. Add a prometheus source (and [[pages]]) to the config, or run `oncall --demo`.";
@@ -264,6 +270,20 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             })
         })
         .collect();
+    // The wall screen gives stat rows room for large digits.
+    let heights: Vec<u16> = if state.wall {
+        rows.iter()
+            .zip(heights)
+            .map(|(r, h)| {
+                let stat = r
+                    .iter()
+                    .any(|&p| state.panels[page[p]].cfg.kind == crate::config::PanelKind::Stat);
+                if stat { h.max(6) } else { h }
+            })
+            .collect()
+    } else {
+        heights
+    };
     let heights = fill_height(&heights, &growable, area.height);
     let focus_row = rows
         .iter()

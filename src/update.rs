@@ -76,7 +76,16 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         }
     }
     match action {
-        Action::Tick => return schedule(state, now),
+        Action::Tick => {
+            if state.wall && now >= state.next_rotate && state.pages.len() > 1 {
+                state.page = (state.page + 1) % state.pages.len();
+                state.focus = 0;
+                state.next_rotate = now
+                    + chrono::Duration::from_std(state.wall_rotate)
+                        .unwrap_or(chrono::Duration::seconds(20));
+            }
+            return schedule(state, now);
+        }
         Action::Quit => state.should_quit = true,
         Action::Suspend => return vec![Effect::Suspend],
         Action::ToggleHelp => state.show_help = !state.show_help,

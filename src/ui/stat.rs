@@ -14,6 +14,28 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if p.series.len() > 1 {
         value.push_str(&format!("  (+{} series)", p.series.len() - 1));
     }
+    // The wall screen: the value in large digits when the panel has the room.
+    if view.state.wall && area.height >= 4 {
+        let (big, w) = super::bigtext::lines(
+            &p.display(),
+            style.add_modifier(ratatui::style::Modifier::BOLD),
+        );
+        if w <= usize::from(area.width) {
+            frame.render_widget(
+                Paragraph::new(big).alignment(Alignment::Center),
+                Rect::new(area.x, area.y, area.width, 3),
+            );
+            if area.height > 4 {
+                if let Some(s) = p.series.first() {
+                    let rows = area.height - 3;
+                    let data = spark_data(&s.points, usize::from(area.width), rows);
+                    let r = Rect::new(area.x, area.y + 3, area.width, rows);
+                    frame.render_widget(Sparkline::default().data(&data).max(100).style(style), r);
+                }
+            }
+            return;
+        }
+    }
     let value_row = Rect::new(area.x, area.y, area.width, 1);
     frame.render_widget(
         Paragraph::new(super::truncate(&value, area.width))
