@@ -20,11 +20,22 @@ use tokio::sync::mpsc;
 const FRAME: Duration = Duration::from_millis(33);
 
 /// Runs the dashboard until the user quits, a signal arrives or the terminal goes away.
+/// How the dashboard is shown (command-line switches).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    pub wall: bool,
+    pub ascii: bool,
+    pub low_bandwidth: bool,
+}
+
+/// Shortest time between two frames on a slow link.
+const SLOW_FRAME: Duration = Duration::from_millis(500);
+
 pub async fn run(
     cfg: &Config,
     themes: Vec<Theme>,
     message: Option<String>,
-    wall: bool,
+    mode: Mode,
 ) -> anyhow::Result<()> {
     let themes = if themes.is_empty() {
         vec![Theme::fallback()]
@@ -35,9 +46,16 @@ pub async fn run(
     let mut state = State::new(cfg, Utc::now());
     state.message = message;
     state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
-    if wall {
+    if mode.wall {
         state.set_wall();
     }
+    state.ascii = mode.ascii;
+    state.low_bandwidth = mode.low_bandwidth;
+    let frame_gap = if mode.low_bandwidth {
+        SLOW_FRAME
+    } else {
+        FRAME
+    };
     let journal = JournalWriter::open(&state.data_dir.join("journal.jsonl"), &tx);
     state.notify.enabled = true;
     let mut exec = Executor {
@@ -56,7 +74,7 @@ pub async fn run(
 
     loop {
         let wait = match last_draw {
-            Some(at) if state.dirty => FRAME.saturating_sub(at.elapsed()),
+            Some(at) if state.dirty => frame_gap.saturating_sub(at.elapsed()),
             _ if state.dirty => Duration::ZERO,
             _ => Duration::from_secs(3600),
         };
@@ -103,11 +121,20 @@ pub async fn run(
         if state.should_quit {
             break;
         }
-        let due = last_draw.is_none_or(|at| at.elapsed() >= FRAME);
+        let due = last_draw.is_none_or(|at| at.elapsed() >= frame_gap);
         if state.dirty && due {
+            // Synchronized output (DEC 2026): terminals that know it show the frame at once.
+            crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::BeginSynchronizedUpdate
+            )?;
             guard
                 .terminal
                 .draw(|f| crate::ui::draw(f, &state, &themes[state.theme % themes.len()]))?;
+            crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::EndSynchronizedUpdate
+            )?;
             state.dirty = false;
             last_draw = Some(Instant::now());
         }

@@ -25,6 +25,12 @@ pub struct Cli {
     /// Wall screen: read-only, large digits, pages rotate, a P0 takes over the screen
     #[arg(long, global = true)]
     pub wall: bool,
+    /// Plain ASCII: no braille, box-drawing or block characters
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    /// For slow links: at most 2 frames a second, sparklines instead of charts
+    #[arg(long, global = true)]
+    pub low_bandwidth: bool,
     /// Monochrome output (also when NO_COLOR is set)
     #[arg(long)]
     pub no_color: bool,

@@ -63,6 +63,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             if cli.wall {
                 state.set_wall();
             }
+            state.ascii = cli.ascii;
+            state.low_bandwidth = cli.low_bandwidth;
             let out = match format {
                 Format::Json => serde_json::to_string_pretty(&crate::snapshot::to_json(&state))?,
                 Format::Text => crate::snapshot::to_text(&crate::snapshot::render(
@@ -118,7 +120,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             cfg.general.read_only |= cli.read_only || cli.wall;
             let (_log, _) = crate::logging::init();
             tracing::info!("starting dashboard");
-            crate::app::run(&cfg, themes, message, cli.wall).await?;
+            let mode = crate::app::Mode {
+                wall: cli.wall,
+                ascii: cli.ascii,
+                low_bandwidth: cli.low_bandwidth,
+            };
+            crate::app::run(&cfg, themes, message, mode).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -18,6 +18,7 @@ pub mod incidents;
 pub mod logging;
 pub mod notify;
 pub mod open;
+pub mod palette;
 pub mod poll;
 pub mod rotation;
 pub mod runbook;

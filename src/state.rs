@@ -105,6 +105,10 @@ pub struct State {
     pub rotation: crate::rotation::RotationConfig,
     /// Wall-screen mode: read-only, large, rotating pages.
     pub wall: bool,
+    /// `--ascii`: no braille, box-drawing or block characters.
+    pub ascii: bool,
+    /// `--low-bandwidth`: fewer frames, sparklines instead of charts.
+    pub low_bandwidth: bool,
     pub wall_rotate: std::time::Duration,
     pub next_rotate: DateTime<Utc>,
     /// Themes `t` cycles through (names), and the one in use.
@@ -219,6 +223,8 @@ impl State {
             },
             rotation: cfg.oncall.clone(),
             wall: false,
+            ascii: false,
+            low_bandwidth: false,
             wall_rotate: cfg.wall.rotate.0,
             next_rotate: now,
             theme_names: Vec::new(),

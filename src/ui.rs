@@ -11,6 +11,7 @@
 //!   q quit  ? help  Tab focus  1-9 pages  r refresh                 message   footer
 //! ```
 
+mod ascii;
 mod bigtext;
 mod errors;
 mod gauge;
@@ -38,8 +39,15 @@ use ratatui::widgets::{Block, Paragraph};
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     if state.wall {
         wall::draw(frame, state, theme);
-        return;
+    } else {
+        draw_board(frame, state, theme);
     }
+    if state.ascii {
+        ascii::apply(frame.buffer_mut());
+    }
+}
+
+fn draw_board(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.background), area);
     let banner_h = u16::from(state.notify.banner.is_some());

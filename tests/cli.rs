@@ -240,3 +240,47 @@ fn who_prints_the_rotation_and_fails_without_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no rotation configured"));
 }
+
+#[test]
+fn ascii_and_low_bandwidth_frames() {
+    let home = tempfile::tempdir().unwrap();
+    let out = oncall(
+        home.path(),
+        &[
+            "snapshot", "--demo", "--ascii", "--width", "120", "--height", "40",
+        ],
+    );
+    assert!(out.status.success());
+    let frame = text(&out.stdout);
+    let drawing = |c: char| {
+        let u = c as u32;
+        (0x2500..=0x259F).contains(&u) || (0x2800..=0x28FF).contains(&u) || "✓✗✖▲●∅▶■…".contains(c)
+    };
+    let bad: Vec<char> = frame.chars().filter(|&c| drawing(c)).collect();
+    assert!(
+        bad.is_empty(),
+        "drawing characters left with --ascii: {bad:?}\n{frame}"
+    );
+    assert!(frame.contains("+ System Health"), "{frame}");
+
+    let out = oncall(
+        home.path(),
+        &[
+            "snapshot",
+            "--demo",
+            "--low-bandwidth",
+            "--width",
+            "120",
+            "--height",
+            "40",
+        ],
+    );
+    let frame = text(&out.stdout);
+    assert!(
+        !frame
+            .chars()
+            .any(|c| (0x2801..=0x28FF).contains(&(c as u32))),
+        "charts become sparklines on a slow link:\n{frame}"
+    );
+    assert!(frame.contains("Response time"));
+}

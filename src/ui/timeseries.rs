@@ -32,6 +32,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if area.height < 3 {
         return;
     }
+    if view.state.low_bandwidth {
+        sparklines(frame, area, p, theme);
+        return;
+    }
     let chart_area = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
     let end = view.now.timestamp_millis() as f64 / 1000.0;
     let start = end - p.cfg.history().as_secs_f64();
@@ -98,6 +102,26 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         ]),
     );
     frame.render_widget(chart, chart_area);
+}
+
+/// On a slow link: one sparkline per series instead of a braille chart (far fewer bytes).
+fn sparklines(frame: &mut Frame<'_>, area: Rect, p: &crate::state::PanelState, theme: &Theme) {
+    let rows = usize::from(area.height - 1);
+    let n = p.series.len().min(rows).max(1);
+    let each = u16::try_from(rows / n).unwrap_or(1).max(1);
+    for (i, s) in p.series.iter().take(n).enumerate() {
+        let y = area.y + 1 + each * i as u16;
+        let r = Rect::new(area.x, y, area.width, each);
+        let data = super::stat::spark_data(&s.points, usize::from(area.width), each);
+        let style = Style::default().fg(theme.series_color(i));
+        frame.render_widget(
+            ratatui::widgets::Sparkline::default()
+                .data(&data)
+                .max(100)
+                .style(style),
+            r,
+        );
+    }
 }
 
 /// `■ p50 45 ms  ■ p95 180 ms ▲  ■ p99 420 ms` with each name in its series colour; entries that
