@@ -15,7 +15,10 @@ use ratatui::backend::TestBackend;
 use std::hint::black_box;
 
 fn loaded_board(now: DateTime<Utc>) -> State {
-    let cfg = Config::demo("http://127.0.0.1:1", &[]);
+    let mut cfg = Config::demo("http://127.0.0.1:1", &[]);
+    // The board itself, without the demo's rotation and SLO.
+    cfg.oncall.members.clear();
+    cfg.slo = None;
     let mut state = State::new(&cfg, now);
     update(&mut state, Action::Tick, now);
     let t0 = now.timestamp() as f64 - 3600.0;

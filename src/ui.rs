@@ -246,8 +246,7 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
 }
 
 pub(crate) fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
-    let rows = state.grid_rows();
-    if rows.is_empty() {
+    if state.grid_rows().is_empty() {
         let text = "No panels to show. Add a prometheus source (and [[pages]]) to the config, or run `oncall --demo`.";
         frame.render_widget(
             Paragraph::new(text)
@@ -258,46 +257,56 @@ pub(crate) fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme:
         return;
     }
     let page = state.page_panels();
+    for (p, cell) in panel_rects(state, area) {
+        let view = panel::View {
+            panel: &state.panels[page[p]],
+            focused: p == state.focus,
+            now: state.now,
+            state,
+        };
+        panel::render(frame, cell, &view, theme);
+    }
+}
+
+/// Where each panel of the page on screen is drawn in the body `area`: (position in the page,
+/// rectangle). Drawing and mouse clicks both use it.
+pub fn panel_rects(state: &State, area: Rect) -> Vec<(usize, Rect)> {
+    let rows = state.grid_rows();
+    let page = state.page_panels();
+    let kind_in = |r: &Vec<usize>, f: &dyn Fn(crate::config::PanelKind) -> bool| {
+        r.iter().any(|&p| f(state.panels[page[p]].cfg.kind))
+    };
     let heights: Vec<u16> = rows
         .iter()
         .map(|r| {
-            r.iter()
+            let h = r
+                .iter()
                 .map(|&p| state.panels[page[p]].cfg.grid_height())
                 .max()
-                .unwrap_or(3)
+                .unwrap_or(3);
+            // The wall screen gives stat rows room for large digits.
+            let stat = kind_in(r, &|k| k == crate::config::PanelKind::Stat);
+            if state.wall && stat { h.max(6) } else { h }
         })
         .collect();
     let growable: Vec<bool> = rows
         .iter()
         .map(|r| {
-            r.iter().any(|&p| {
+            kind_in(r, &|k| {
                 matches!(
-                    state.panels[page[p]].cfg.kind,
+                    k,
                     crate::config::PanelKind::Timeseries | crate::config::PanelKind::Incidents
                 )
             })
         })
         .collect();
-    // The wall screen gives stat rows room for large digits.
-    let heights: Vec<u16> = if state.wall {
-        rows.iter()
-            .zip(heights)
-            .map(|(r, h)| {
-                let stat = r
-                    .iter()
-                    .any(|&p| state.panels[page[p]].cfg.kind == crate::config::PanelKind::Stat);
-                if stat { h.max(6) } else { h }
-            })
-            .collect()
-    } else {
-        heights
-    };
     let heights = fill_height(&heights, &growable, area.height);
     let focus_row = rows
         .iter()
         .position(|r| r.contains(&state.focus))
         .unwrap_or(0);
     let first = first_visible_row(&heights, focus_row, area.height);
+    let mut out = Vec::new();
     let mut y = area.y;
     for (r, row) in rows.iter().enumerate().skip(first) {
         let h = heights[r].min(area.bottom().saturating_sub(y));
@@ -310,17 +319,21 @@ pub(crate) fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme:
                 .map(|&p| Constraint::Fill(state.panels[page[p]].cfg.grid_width())),
         )
         .split(row_area);
-        for (&p, cell) in row.iter().zip(cols.iter()) {
-            let view = panel::View {
-                panel: &state.panels[page[p]],
-                focused: p == state.focus,
-                now: state.now,
-                state,
-            };
-            panel::render(frame, *cell, &view, theme);
-        }
+        out.extend(row.iter().copied().zip(cols.iter().copied()));
         y += h;
     }
+    out
+}
+
+/// The body's area in a frame of `size` (under the header and banner, above the footer).
+pub fn body_area(state: &State, size: Rect) -> Rect {
+    let banner = u16::from(state.notify.banner.is_some());
+    Rect::new(
+        size.x,
+        size.y + 1 + banner,
+        size.width,
+        size.height.saturating_sub(2 + banner),
+    )
 }
 
 /// Gives spare lines to the rows that can use them (charts), so a tall terminal is not left

@@ -679,7 +679,10 @@ fn board_answer(id: &str, end: DateTime<Utc>) -> Vec<Vec<Series>> {
 
 /// The built-in board with every panel loaded.
 fn board_state() -> State {
-    let cfg = Config::demo("http://127.0.0.1:1", &[]);
+    let mut cfg = Config::demo("http://127.0.0.1:1", &[]);
+    // The board itself, without the demo's rotation and SLO.
+    cfg.oncall.members.clear();
+    cfg.slo = None;
     let mut s = new_state(&cfg);
     let fx = update(&mut s, Action::Tick, t0());
     let fetches = fx.iter().filter(|e| matches!(e, Effect::Fetch(_))).count();
