@@ -122,6 +122,14 @@ pub enum Action {
     Snooze,
     /// `t`: the next theme.
     NextTheme,
+    /// `:` and the keys of the command palette.
+    PaletteOpen,
+    PaletteChar(char),
+    PaletteBackspace,
+    PaletteUp,
+    PaletteDown,
+    PaletteSubmit,
+    PaletteClose,
 }
 
 /// Alerts as one source answered them.
@@ -230,6 +238,8 @@ pub enum KeyMode {
     Help,
     /// Typing a note: keys are text.
     Input,
+    /// The command palette: keys are its query.
+    Palette,
 }
 
 /// The key bindings: each key names an action.
@@ -244,6 +254,17 @@ pub fn from_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
             KeyCode::Esc => Action::InputCancel,
             KeyCode::Backspace => Action::InputBackspace,
             KeyCode::Char(c) if !ctrl => Action::InputChar(c),
+            _ => return None,
+        },
+        _ if mode == KeyMode::Palette => match key.code {
+            KeyCode::Esc => Action::PaletteClose,
+            KeyCode::Enter => Action::PaletteSubmit,
+            KeyCode::Backspace => Action::PaletteBackspace,
+            KeyCode::Up => Action::PaletteUp,
+            KeyCode::Down => Action::PaletteDown,
+            KeyCode::Char('p') if ctrl => Action::PaletteUp,
+            KeyCode::Char('n') if ctrl => Action::PaletteDown,
+            KeyCode::Char(c) if !ctrl => Action::PaletteChar(c),
             _ => return None,
         },
         _ if mode == KeyMode::Help => match key.code {
@@ -279,6 +300,7 @@ pub fn from_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
         KeyCode::Char('x') => Action::RunCommands,
         KeyCode::Char('z') => Action::Snooze,
         KeyCode::Char('t') => Action::NextTheme,
+        KeyCode::Char(':') => Action::PaletteOpen,
         KeyCode::Char('c') => Action::CancelCommand,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown => Action::PageDown,
@@ -314,6 +336,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
         "z  t",
         "snooze notifications (15 min, 1 h, 4 h, off) / next theme",
     ),
+    (":", "command palette: actions, pages, panels, incidents"),
     ("Ctrl-Z", "suspend (fg to resume)"),
     ("Ctrl-L", "redraw the screen"),
 ];

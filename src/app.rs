@@ -143,7 +143,9 @@ pub async fn run(
 }
 
 fn key_mode(state: &State) -> KeyMode {
-    if state.input.is_some() {
+    if state.palette.is_some() {
+        KeyMode::Palette
+    } else if state.input.is_some() {
         KeyMode::Input
     } else if state.show_help {
         KeyMode::Help

@@ -9,12 +9,11 @@ use crate::config::PanelKind;
 use crate::state::State;
 use crate::theme::Theme;
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use std::cmp::Reverse;
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 macro_rules! commands {
     ($($variant:ident => $name:literal, $key:literal, $action:expr;)*) => {
@@ -62,15 +61,13 @@ commands! {
     Quit => "quit", "q", Action::Quit;
 }
 
-impl Command {
-    /// Changes incidents, so it is not offered read-only.
-    fn changes_incidents(self) -> bool {
-        matches!(
-            self,
-            Command::Acknowledge | Command::Unacknowledge | Command::Resolve | Command::Note
-        )
-    }
-}
+/// Commands that change incidents: not offered read-only.
+const CHANGES_INCIDENTS: [Command; 4] = [
+    Command::Acknowledge,
+    Command::Unacknowledge,
+    Command::Resolve,
+    Command::Note,
+];
 
 /// One thing the palette can do.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,7 +133,7 @@ impl Palette {
 pub fn entries(state: &State) -> Vec<Entry> {
     let mut out: Vec<Entry> = Command::ALL
         .iter()
-        .filter(|c| !(state.read_only && c.changes_incidents()))
+        .filter(|c| !(state.read_only && CHANGES_INCIDENTS.contains(c)))
         .map(|&c| Entry {
             label: format!("action · {}", c.name()),
             target: Target::Action(c),
@@ -153,13 +150,9 @@ pub fn entries(state: &State) -> Vec<Entry> {
             let Some(p) = state.panels.get(i) else {
                 continue;
             };
-            let title = if p.cfg.title.trim().is_empty() {
-                &p.id
-            } else {
-                &p.cfg.title
-            };
+            let title = Some(&p.cfg.title).filter(|t| !t.trim().is_empty());
             out.push(Entry {
-                label: format!("panel · {}", one_line(title)),
+                label: format!("panel · {}", one_line(title.unwrap_or(&p.id))),
                 target: Target::Panel { page: n, position },
             });
         }
@@ -214,8 +207,9 @@ fn fold(c: char) -> char {
 ///
 /// Each matched character scores 16, plus 16 when it directly follows the previous match, plus
 /// 10 at a word start (after a non-alphanumeric character), 8 at a camelCase or digit boundary,
-/// and 8 more at the very start of the text. A gap between matches costs 3, plus 1 per further
-/// skipped character; characters skipped before the first match cost 1 each, at most 15.
+/// and 8 more at the very start of the text; the first query character's bonus counts double.
+/// A gap between matches costs 3, plus 1 per further skipped character; characters skipped
+/// before the first match cost 1 each, at most 15.
 pub fn fuzzy(query: &str, text: &str) -> Option<(i32, Vec<usize>)> {
     let q: Vec<char> = query
         .chars()
@@ -227,10 +221,6 @@ pub fn fuzzy(query: &str, text: &str) -> Option<(i32, Vec<usize>)> {
     }
     let t: Vec<char> = text.chars().collect();
     let lower: Vec<char> = t.iter().map(|&c| fold(c)).collect();
-    let mut rest = lower.iter();
-    if !q.iter().all(|c| rest.any(|x| x == c)) {
-        return None;
-    }
     let bonuses: Vec<i32> = (0..t.len())
         .map(|j| bonus(j.checked_sub(1).map(|k| t[k]), t[j]))
         .collect();
@@ -244,7 +234,7 @@ fn align(q: &[char], t: &[char], bonuses: &[i32]) -> Option<(i32, Vec<usize>)> {
     let mut from = vec![0usize; n * m];
     for j in 0..m {
         if t[j] == q[0] {
-            score[j] = Some(MATCH + bonuses[j] - (j as i32).min(LEADING_MAX));
+            score[j] = Some(MATCH + 2 * bonuses[j] - (j as i32).min(LEADING_MAX));
         }
     }
     for i in 1..n {
@@ -365,15 +355,13 @@ pub fn render(
     if width < 12 || height < 4 {
         return;
     }
-    let x = area.x + (area.width - width) / 2;
-    let y = area.y + (area.height - height) / 2;
-    let rect = Rect::new(x, y, width, height);
+    let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focus)
         .title(Span::styled(" : command ", theme.title))
         .title_bottom(Span::styled(
-            " ↑↓ select · Enter go · Esc close ",
+            " Up/Down select · Enter go · Esc close ",
             theme.muted,
         ))
         .style(theme.background);
@@ -393,18 +381,14 @@ pub fn render(
 }
 
 fn query_line(query: &str, cols: usize, theme: &Theme) -> Line<'static> {
-    let room = cols.saturating_sub(3);
-    let chars: Vec<char> = query.chars().collect();
-    let mut shown = String::new();
-    let mut used = 0;
-    for &c in chars.iter().rev() {
-        let w = c.width().unwrap_or(0);
-        if used + w > room {
-            break;
-        }
-        used += w;
-        shown.insert(0, c);
-    }
+    let (room, mut used) = (cols.saturating_sub(3), 0);
+    let start = (query.char_indices().rev())
+        .find(|&(_, c)| {
+            used += c.width().unwrap_or(0);
+            used > room
+        })
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let shown = query[start..].to_string();
     Line::from(vec![
         Span::styled("› ", theme.key),
         Span::styled(shown, theme.text),
@@ -415,8 +399,8 @@ fn query_line(query: &str, cols: usize, theme: &Theme) -> Line<'static> {
 /// The hint on the right of a row: the command's key, or the panel's page.
 fn hint(target: &Target) -> String {
     match target {
-        Target::Action(c) => c.key().to_string(),
-        Target::Panel { page, .. } => format!("page {}", page + 1),
+        Target::Action(c) => format!("{} ", c.key()),
+        Target::Panel { page, .. } => format!("page {} ", page + 1),
         Target::Page(_) | Target::Incident(_) => String::new(),
     }
 }
@@ -428,45 +412,34 @@ fn result_line(
     cols: usize,
     theme: &Theme,
 ) -> Line<'static> {
-    let base = if selected {
-        theme.text.patch(theme.selection)
-    } else {
-        theme.text
+    let base = match selected {
+        true => theme.text.patch(theme.selection),
+        false => theme.text,
     };
-    let matched = base.patch(theme.key);
     let hint = hint(&entry.target);
-    let hint_w = unicode_width::UnicodeWidthStr::width(hint.as_str());
+    let hint_w = hint.width();
     let room = cols.saturating_sub(if hint_w > 0 { hint_w + 3 } else { 2 });
-    let mut spans = vec![Span::styled(if selected { "▸ " } else { "  " }, base)];
+    let fits = entry.label.width() <= room;
+    let mut spans = vec![Span::styled(if selected { "› " } else { "  " }, base)];
     let mut used = 0;
-    let mut run = (String::new(), base);
-    let total = unicode_width::UnicodeWidthStr::width(entry.label.as_str());
     for (i, c) in entry.label.chars().enumerate() {
         let w = c.width().unwrap_or(0);
-        if total > room && used + w + 1 > room {
-            flush(&mut spans, &mut run);
+        if !fits && used + w + 1 > room {
             spans.push(Span::styled("…", base));
             used += 1;
             break;
         }
-        let style = if pos.contains(&i) { matched } else { base };
-        if style != run.1 {
-            flush(&mut spans, &mut run);
-            run.1 = style;
-        }
-        run.0.push(c);
+        let style = if pos.contains(&i) {
+            base.patch(theme.key)
+        } else {
+            base
+        };
+        spans.push(Span::styled(c.to_string(), style));
         used += w;
     }
-    flush(&mut spans, &mut run);
     let pad = cols.saturating_sub(2 + used + hint_w);
     spans.push(Span::styled(" ".repeat(pad), base));
     spans.push(Span::styled(hint, base.patch(theme.muted)));
     let line = Line::from(spans);
     if selected { line.style(base) } else { line }
-}
-
-fn flush(spans: &mut Vec<Span<'static>>, run: &mut (String, Style)) {
-    if !run.0.is_empty() {
-        spans.push(Span::styled(std::mem::take(&mut run.0), run.1));
-    }
 }

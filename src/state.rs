@@ -105,6 +105,8 @@ pub struct State {
     pub rotation: crate::rotation::RotationConfig,
     /// Wall-screen mode: read-only, large, rotating pages.
     pub wall: bool,
+    /// The `:` command palette, while it is open.
+    pub palette: Option<crate::palette::Palette>,
     /// `--ascii`: no braille, box-drawing or block characters.
     pub ascii: bool,
     /// `--low-bandwidth`: fewer frames, sparklines instead of charts.
@@ -223,6 +225,7 @@ impl State {
             },
             rotation: cfg.oncall.clone(),
             wall: false,
+            palette: None,
             ascii: false,
             low_bandwidth: false,
             wall_rotate: cfg.wall.rotate.0,

@@ -77,6 +77,10 @@ fn draw_board(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     if state.show_help {
         help::render(frame, body, state, theme);
     }
+    if let Some(p) = &state.palette {
+        let results = crate::palette::filter(&crate::palette::entries(state), &p.query);
+        crate::palette::render(frame, body, p, &results, theme);
+    }
 }
 
 fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {

@@ -225,6 +225,41 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         }
         Action::Desktop(event) => return notify::desktop(state, event, now),
         Action::Snooze => notify::snooze(state, now),
+        Action::PaletteOpen => state.palette = Some(crate::palette::Palette::default()),
+        Action::PaletteClose => state.palette = None,
+        Action::PaletteChar(c) => {
+            if let Some(p) = &mut state.palette {
+                p.push(c);
+            }
+        }
+        Action::PaletteBackspace => {
+            if let Some(p) = &mut state.palette {
+                p.backspace();
+            }
+        }
+        Action::PaletteUp => {
+            if let Some(p) = &mut state.palette {
+                p.up();
+            }
+        }
+        Action::PaletteDown => {
+            let n = state.palette.as_ref().map_or(0, |p| {
+                crate::palette::filter(&crate::palette::entries(state), &p.query).len()
+            });
+            if let Some(p) = &mut state.palette {
+                p.down(n);
+            }
+        }
+        Action::PaletteSubmit => {
+            let Some(p) = state.palette.take() else {
+                return Vec::new();
+            };
+            let results = crate::palette::filter(&crate::palette::entries(state), &p.query);
+            let target = p.chosen(&results).cloned();
+            if let Some(action) = target.and_then(|t| crate::palette::apply(state, &t)) {
+                return dispatch(state, action, now);
+            }
+        }
         Action::NextTheme => {
             if !state.theme_names.is_empty() {
                 state.theme = (state.theme + 1) % state.theme_names.len();
