@@ -33,6 +33,10 @@ pub enum Action {
     Page(usize),
     RefreshNow,
     Resize,
+    /// The terminal's size (columns, rows), at start and on every resize.
+    Size(u16, u16),
+    /// A left click at (column, row).
+    Click(u16, u16),
     Acknowledge,
     Unacknowledge,
     Resolve,

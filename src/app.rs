@@ -65,7 +65,10 @@ pub async fn run(
         command: None,
         notify: Notifier::start(cfg, &tx),
     };
-    let mut guard = TerminalGuard::enter()?;
+    let mut guard = TerminalGuard::enter(cfg.general.mouse)?;
+    if let Ok(size) = guard.terminal.size() {
+        let _ = tx.send(Action::Size(size.width, size.height));
+    }
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -83,7 +86,11 @@ pub async fn run(
                 Some(Ok(CtEvent::Key(k))) if k.kind != KeyEventKind::Release => {
                     action::from_key(k, key_mode(&state))
                 }
-                Some(Ok(CtEvent::Resize(..))) => Some(Action::Resize),
+                Some(Ok(CtEvent::Resize(w, h))) => {
+                    let _ = tx.send(Action::Size(w, h));
+                    Some(Action::Resize)
+                }
+                Some(Ok(CtEvent::Mouse(m))) => mouse_action(m),
                 Some(Ok(_)) => None,
                 // The terminal is gone (SSH dropped, pane killed): leave at once.
                 Some(Err(_)) | None => {
@@ -140,6 +147,17 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Mouse (when `general.mouse` is on): a left click focuses and selects, the wheel scrolls.
+fn mouse_action(m: crossterm::event::MouseEvent) -> Option<Action> {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(m.column, m.row)),
+        MouseEventKind::ScrollUp => Some(Action::Up),
+        MouseEventKind::ScrollDown => Some(Action::Down),
+        _ => None,
+    }
 }
 
 fn key_mode(state: &State) -> KeyMode {

@@ -56,6 +56,8 @@ pub struct General {
     pub user: Option<String>,
     pub read_only: bool,
     pub timezone: String,
+    /// Click to focus and select, wheel to scroll (off: nothing needs the mouse).
+    pub mouse: bool,
 }
 
 impl Default for General {
@@ -66,6 +68,7 @@ impl Default for General {
             user: None,
             read_only: false,
             timezone: "local".into(),
+            mouse: false,
         }
     }
 }

@@ -105,6 +105,8 @@ pub struct State {
     pub rotation: crate::rotation::RotationConfig,
     /// Wall-screen mode: read-only, large, rotating pages.
     pub wall: bool,
+    /// The terminal's size, for mouse clicks.
+    pub size: (u16, u16),
     /// The `:` command palette, while it is open.
     pub palette: Option<crate::palette::Palette>,
     /// `--ascii`: no braille, box-drawing or block characters.
@@ -226,6 +228,7 @@ impl State {
             rotation: cfg.oncall.clone(),
             wall: false,
             palette: None,
+            size: (0, 0),
             ascii: false,
             low_bandwidth: false,
             wall_rotate: cfg.wall.rotate.0,

@@ -12,6 +12,8 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// Whether the TUI currently owns the terminal (so the panic hook knows to restore it).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether mouse reporting was turned on (so it is turned off again).
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
 /// Owns the terminal while the dashboard runs; restores it when dropped.
 pub struct TerminalGuard {
@@ -19,7 +21,8 @@ pub struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    pub fn enter() -> io::Result<TerminalGuard> {
+    pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
+        MOUSE.store(mouse, Ordering::SeqCst);
         enter_screen()?;
         let terminal = Terminal::new(CrosstermBackend::new(io::stdout()));
         match terminal {
@@ -50,13 +53,20 @@ impl Drop for TerminalGuard {
 fn enter_screen() -> io::Result<()> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)
+    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    if MOUSE.load(Ordering::SeqCst) {
+        execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Leaves raw mode and the alternate screen; a no-op when the TUI is not up.
 pub fn restore() -> io::Result<()> {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return Ok(());
+    }
+    if MOUSE.load(Ordering::SeqCst) {
+        let _ = execute!(io::stdout(), crossterm::event::DisableMouseCapture);
     }
     let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
     terminal::disable_raw_mode()

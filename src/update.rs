@@ -131,6 +131,8 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
             return schedule(state, now);
         }
         Action::Resize => {}
+        Action::Size(w, h) => state.size = (w, h),
+        Action::Click(x, y) => click(state, x, y),
         Action::Acknowledge => return incidents::acknowledge(state, now),
         Action::Unacknowledge => return incidents::unacknowledge(state, now),
         Action::Resolve => return incidents::resolve(state, now),
@@ -268,6 +270,27 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         }
     }
     Vec::new()
+}
+
+/// A click focuses the panel under it; in the incidents panel it also selects the row.
+fn click(state: &mut State, x: u16, y: u16) {
+    let (w, h) = state.size;
+    let full = ratatui::layout::Rect::new(0, 0, w, h);
+    let body = crate::ui::body_area(state, full);
+    let hit = crate::ui::panel_rects(state, body)
+        .into_iter()
+        .find(|(_, r)| r.contains(ratatui::layout::Position::new(x, y)));
+    let Some((pos, rect)) = hit else {
+        return;
+    };
+    state.focus = pos;
+    if state.focused_kind() == Some(PanelKind::Incidents) {
+        // Inside the border, the first line holds the counts; incidents follow.
+        let row = usize::from(y.saturating_sub(rect.y + 2));
+        if y > rect.y + 1 && row < state.incidents.list.len() {
+            state.incidents.selected = Some(state.incidents.list[row].id.clone());
+        }
+    }
 }
 
 /// Whether moving the incident selection by `delta` would leave the list (then the focus moves
@@ -611,6 +634,23 @@ mod tests {
         assert_eq!(s.focus, 9);
         update(&mut s, Action::FocusNext, t(0));
         assert_eq!(s.focus, 0);
+    }
+
+    #[test]
+    fn a_click_focuses_the_panel_under_it() {
+        let mut s = demo_state();
+        update(&mut s, Action::Size(80, 24), t(0));
+        // 80 columns, four stat panels of 20 in the first row (below the header).
+        update(&mut s, Action::Click(45, 3), t(0));
+        assert_eq!(s.focus, 2, "the third panel: Error rate");
+        update(&mut s, Action::Click(5, 8), t(0));
+        assert_eq!(s.panels[s.focused_panel().unwrap_or(0)].id, "incidents");
+        update(&mut s, Action::Click(79, 0), t(0));
+        assert_eq!(
+            s.panels[s.focused_panel().unwrap_or(0)].id,
+            "incidents",
+            "header: nothing"
+        );
     }
 
     #[test]
