@@ -126,6 +126,8 @@ pub enum Action {
     Snooze,
     /// `t`: the next theme.
     NextTheme,
+    /// The config file or the themes changed on disk.
+    ConfigChanged,
     /// `:` and the keys of the command palette.
     PaletteOpen,
     PaletteChar(char),

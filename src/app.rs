@@ -21,11 +21,31 @@ const FRAME: Duration = Duration::from_millis(33);
 
 /// Runs the dashboard until the user quits, a signal arrives or the terminal goes away.
 /// How the dashboard is shown (command-line switches).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Mode {
     pub wall: bool,
     pub ascii: bool,
     pub low_bandwidth: bool,
+    /// On the embedded demo (nothing to watch).
+    pub demo: bool,
+    pub depth: crate::theme::ColorDepth,
+}
+
+/// The themes again after a change in the themes folder, the one in use first.
+fn reload_themes(current: &[Theme], depth: crate::theme::ColorDepth) -> Vec<Theme> {
+    let (all, _) = Theme::all(&crate::config::config_dir().join("themes"));
+    let mut all: Vec<Theme> = all.iter().map(|t| t.for_depth(depth)).collect();
+    if let Some(first) = current.first() {
+        if let Some(pos) = all.iter().position(|t| t.name == first.name) {
+            let t = all.remove(pos);
+            all.insert(0, t);
+        }
+    }
+    if all.is_empty() {
+        current.to_vec()
+    } else {
+        all
+    }
 }
 
 /// Shortest time between two frames on a slow link.
@@ -65,6 +85,15 @@ pub async fn run(
         command: None,
         notify: Notifier::start(cfg, &tx),
     };
+    if let Some(path) = &cfg.path {
+        if !mode.demo {
+            watch(
+                vec![path.clone(), crate::config::config_dir().join("themes")],
+                tx.clone(),
+            );
+        }
+    }
+    let mut themes = themes;
     let mut guard = TerminalGuard::enter(cfg.general.mouse)?;
     if let Ok(size) = guard.terminal.size() {
         let _ = tx.send(Action::Size(size.width, size.height));
@@ -113,6 +142,16 @@ pub async fn run(
             if let Action::NotifyReady(ch) = &a {
                 exec.notify.ready(ch.clone());
             }
+            if matches!(a, Action::ConfigChanged) {
+                if let Some(path) = &cfg.path {
+                    if let Err(e) = reload(path, &mut state, &mut exec.clients) {
+                        state.message = Some(e);
+                    }
+                    themes = reload_themes(&themes, mode.depth);
+                    state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
+                    state.dirty = true;
+                }
+            }
             for effect in update(&mut state, a, Utc::now()) {
                 if matches!(effect, Effect::Suspend) {
                     guard.suspend()?;
@@ -147,6 +186,52 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Reads the config file again; a good edit replaces the running config (and the source
+/// clients), a bad one is reported and changes nothing.
+pub fn reload(
+    path: &std::path::Path,
+    state: &mut State,
+    clients: &mut Clients,
+) -> Result<(), String> {
+    let cfg = Config::load(path).map_err(|e| format!("{e} (keeping the running config)"))?;
+    state.reconfigure(&cfg);
+    *clients = Clients::new(&cfg);
+    Ok(())
+}
+
+/// Watches the config file and the user's themes (by modification time, every 2 s: editors that
+/// save by writing a new file and renaming it are seen too) and says when either changed.
+fn watch(paths: Vec<std::path::PathBuf>, tx: mpsc::UnboundedSender<Action>) {
+    fn stamp(paths: &[std::path::PathBuf]) -> Vec<Option<std::time::SystemTime>> {
+        let mut out = Vec::new();
+        for p in paths {
+            out.push(std::fs::metadata(p).and_then(|m| m.modified()).ok());
+            if let Ok(dir) = std::fs::read_dir(p) {
+                let mut inner: Vec<_> = dir
+                    .flatten()
+                    .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+                    .collect();
+                inner.sort();
+                out.extend(inner.into_iter().map(Some));
+            }
+        }
+        out
+    }
+    tokio::spawn(async move {
+        let mut last = stamp(&paths);
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let now = stamp(&paths);
+            if now != last {
+                last = now;
+                if tx.send(Action::ConfigChanged).is_err() {
+                    break;
+                }
+            }
+        }
+    });
 }
 
 /// Mouse (when `general.mouse` is on): a left click focuses and selects, the wheel scrolls.

@@ -120,10 +120,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             cfg.general.read_only |= cli.read_only || cli.wall;
             let (_log, _) = crate::logging::init();
             tracing::info!("starting dashboard");
+            let no_color =
+                cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let mode = crate::app::Mode {
                 wall: cli.wall,
                 ascii: cli.ascii,
                 low_bandwidth: cli.low_bandwidth,
+                demo: cli.demo,
+                depth: if no_color {
+                    crate::theme::ColorDepth::None
+                } else {
+                    crate::theme::ColorDepth::from_env()
+                },
             };
             crate::app::run(&cfg, themes, message, mode).await?;
             Ok(ExitCode::SUCCESS)

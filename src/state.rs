@@ -255,6 +255,43 @@ impl State {
         }
     }
 
+    /// Takes a new config while running (hot reload): pages, panels, sources, rules and settings
+    /// come from it; what the dashboard learned stays — incidents and their timelines,
+    /// notification history, the theme, the mode. Panels start empty and are polled at once.
+    pub fn reconfigure(&mut self, cfg: &Config) {
+        let mut fresh = State::new(cfg, self.now);
+        let mut incidents = std::mem::take(&mut self.incidents);
+        let sources: Vec<String> = fresh
+            .incidents
+            .alert_sources
+            .iter()
+            .map(|s| s.id.clone())
+            .collect();
+        incidents.by_source.retain(|id, _| sources.contains(id));
+        incidents.alert_sources = std::mem::take(&mut fresh.incidents.alert_sources);
+        incidents.rules = std::mem::take(&mut fresh.incidents.rules);
+        incidents.detail = None;
+        incidents.rebuild(self.now);
+        fresh.incidents = incidents;
+        fresh.notify.policy = self.notify.policy.clone();
+        fresh.notify.channels = self.notify.channels.take();
+        fresh.notify.enabled = self.notify.enabled;
+        fresh.theme_names = std::mem::take(&mut self.theme_names);
+        fresh.theme = self.theme;
+        fresh.size = self.size;
+        fresh.ascii = self.ascii;
+        fresh.low_bandwidth = self.low_bandwidth;
+        fresh.data_dir = self.data_dir.clone();
+        fresh.page = self.page.min(fresh.pages.len().saturating_sub(1));
+        // A dashboard started read-only stays read-only.
+        fresh.read_only |= self.read_only;
+        if self.wall {
+            fresh.set_wall();
+        }
+        fresh.message = Some("config reloaded".into());
+        *self = fresh;
+    }
+
     /// Turns wall-screen mode on: read-only, pages rotate.
     pub fn set_wall(&mut self) {
         self.wall = true;

@@ -132,6 +132,8 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         }
         Action::Resize => {}
         Action::Size(w, h) => state.size = (w, h),
+        // Handled by the driver (it reads the file); here only a redraw.
+        Action::ConfigChanged => {}
         Action::Click(x, y) => click(state, x, y),
         Action::Acknowledge => return incidents::acknowledge(state, now),
         Action::Unacknowledge => return incidents::unacknowledge(state, now),
