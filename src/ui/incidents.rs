@@ -57,9 +57,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State,
     // Keep the selected row on screen.
     let first = selected.saturating_sub(rows.saturating_sub(1));
     let tz = state.timezone.unwrap_or(chrono_tz::UTC);
+    // The wall screen: larger rows (a blank line between, the row in bold), for reading from afar.
+    let (step, rows) = if state.wall { (2, rows / 2) } else { (1, rows) };
     for (i, incident) in inc.list.iter().enumerate().skip(first).take(rows) {
         let is_sel = view.focused && i == selected;
-        lines.push(row(incident, state, tz, theme, is_sel, area.width));
+        let line = row(incident, state, tz, theme, is_sel, area.width);
+        if step == 2 {
+            lines.push(line.patch_style(ratatui::style::Modifier::BOLD));
+            lines.push(Line::from(""));
+        } else {
+            lines.push(line);
+        }
     }
     if let Some(f) = footer {
         while lines.len() < usize::from(area.height) - 1 {
