@@ -330,12 +330,14 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("R", "resolve a local incident"),
     ("n", "add a note to the incident"),
     ("p", "write the incident's post-mortem"),
-    ("e  w  i", "logs: show / hide ERROR, WARN, INFO lines"),
+    (
+        "e  w  i  f",
+        "logs: show / hide ERROR, WARN, INFO; follow / pause",
+    ),
     (
         "/  n  N",
         "logs: search (text or regex), next / previous match",
     ),
-    ("f", "logs: follow new lines / pause"),
     ("o  y", "open the runbook or link / copy the link"),
     ("x", "runbook commands (confirm with y; c stops)"),
     (
@@ -343,6 +345,5 @@ pub const KEY_HELP: &[(&str, &str)] = &[
         "snooze notifications (15 min, 1 h, 4 h, off) / next theme",
     ),
     (":", "command palette: actions, pages, panels, incidents"),
-    ("Ctrl-Z", "suspend (fg to resume)"),
-    ("Ctrl-L", "redraw the screen"),
+    ("Ctrl-Z  Ctrl-L", "suspend (fg resumes) / redraw the screen"),
 ];
