@@ -109,6 +109,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let (report, ok) = crate::check::report(&path, &probes);
             print!("{report}");
+            if !cli.demo {
+                for w in cfg.permission_warnings() {
+                    println!("WARN  {w}");
+                }
+            }
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
@@ -118,6 +123,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => {
             let mut cfg = cfg;
             cfg.general.read_only |= cli.read_only || cli.wall;
+            let message = if cli.demo {
+                message
+            } else {
+                cfg.permission_warnings().into_iter().next().or(message)
+            };
             let (_log, _) = crate::logging::init();
             tracing::info!("starting dashboard");
             let no_color =

@@ -543,6 +543,28 @@ impl Config {
             .unwrap_or_else(|| "oncall".into())
     }
 
+    /// Files that hold or lead to secrets (the config, token files) and that other users can
+    /// read or write, each with the command that fixes it.
+    pub fn permission_warnings(&self) -> Vec<String> {
+        let mut files: Vec<&Path> = self.path.iter().map(PathBuf::as_path).collect();
+        files.extend(
+            self.sources
+                .values()
+                .filter_map(|s| s.bearer_token_file.as_deref()),
+        );
+        files
+            .into_iter()
+            .filter(|p| open_to_others(p))
+            .map(|p| {
+                format!(
+                    "{} can be read by other users; fix it with: chmod 600 {}",
+                    p.display(),
+                    p.display()
+                )
+            })
+            .collect()
+    }
+
     /// Where relative paths in the config (runbook files) are resolved: the config's folder.
     pub fn base_dir(&self) -> PathBuf {
         self.path
@@ -559,6 +581,17 @@ impl Config {
             .and_then(|s| s.refresh)
             .unwrap_or(self.general.refresh)
     }
+}
+
+#[cfg(unix)]
+fn open_to_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn open_to_others(_path: &Path) -> bool {
+    false
 }
 
 /// `$ONCALL_CONFIG`, else `~/.config/oncall/config.toml` (the platform's config dir).

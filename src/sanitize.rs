@@ -5,6 +5,43 @@
 //! overrides and invisible format characters are dropped. Tabs become spaces. In one-line text a
 //! newline (and U+2028/U+2029) shows as `⏎`; multi-line text keeps `\n`.
 
+use std::sync::RwLock;
+
+/// Secrets read from the environment or token files. Any text shown or written anywhere passes
+/// through this module, so a server that echoes a token back (in an error body, say) cannot
+/// make it appear on screen, in a snapshot or in a post-mortem.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Remembers a secret so that it is redacted from all text from now on.
+pub fn register_secret(secret: &str) {
+    let secret = secret.trim();
+    if secret.len() < 4 {
+        return;
+    }
+    if let Ok(mut list) = SECRETS.write() {
+        if !list.iter().any(|s| s == secret) {
+            list.push(secret.to_string());
+        }
+    }
+}
+
+/// Replaces every registered secret in `text` with `[redacted]`.
+pub fn redact(text: String) -> String {
+    let Ok(list) = SECRETS.read() else {
+        return text;
+    };
+    if list.is_empty() {
+        return text;
+    }
+    let mut out = text;
+    for s in list.iter() {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "[redacted]");
+        }
+    }
+    out
+}
+
 /// Longest text kept for display; longer input is cut with `…`.
 pub const MAX_CHARS: usize = 4096;
 
@@ -90,7 +127,7 @@ fn clean(s: &str, keep_newlines: bool, max_chars: usize) -> String {
         let trimmed = out.trim_end().len();
         out.truncate(trimmed);
     }
-    out
+    redact(out)
 }
 
 fn push_visible(out: &mut String, c: char, keep_newlines: bool) -> usize {
@@ -193,6 +230,17 @@ mod tests {
         let out = line(&long);
         assert_eq!(out.chars().count(), MAX_CHARS + 1);
         assert!(out.ends_with('…'));
+    }
+
+    #[test]
+    fn registered_secrets_are_redacted() {
+        register_secret("s3cr3t-token-value");
+        assert_eq!(
+            line("Bearer s3cr3t-token-value rejected"),
+            "Bearer [redacted] rejected"
+        );
+        register_secret("ab");
+        assert_eq!(line("ab"), "ab", "too short to be a secret");
     }
 
     #[test]

@@ -174,17 +174,20 @@ fn bearer_token(cfg: &SourceConfig) -> Result<Option<String>, SourceError> {
                 path.display()
             ))
         })?;
+        crate::sanitize::register_secret(text.trim());
         return Ok(Some(text.trim().to_string()));
     }
     Ok(None)
 }
 
 fn secret_env(var: &str) -> Result<String, SourceError> {
-    std::env::var(var).map_err(|_| {
+    let value = std::env::var(var).map_err(|_| {
         SourceError::Setup(format!(
             "environment variable {var} is not set (it should hold the secret)"
         ))
-    })
+    })?;
+    crate::sanitize::register_secret(&value);
+    Ok(value)
 }
 
 pub fn base64(input: &[u8]) -> String {
