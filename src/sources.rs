@@ -145,8 +145,11 @@ impl Http {
             return SourceError::Timeout(crate::duration::format_duration(self.timeout));
         }
         let root = root_cause(e);
-        if e.is_connect() {
-            return SourceError::Connect(root);
+        if e.is_redirect() {
+            return SourceError::Decode(format!("redirects went nowhere ({root})"));
+        }
+        if e.is_body() || e.is_decode() {
+            return SourceError::Decode(format!("the answer broke off: {root}"));
         }
         SourceError::Connect(root)
     }
