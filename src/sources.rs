@@ -41,6 +41,40 @@ impl SourceError {
     }
 }
 
+/// The headers every request to a source carries: configured headers, the Loki tenant
+/// (`X-Scope-OrgID`) and credentials (marked sensitive). The HTTP client and the Loki tail
+/// websocket both use these.
+pub fn default_headers(cfg: &SourceConfig) -> Result<HeaderMap, SourceError> {
+    let mut headers = HeaderMap::new();
+    for (k, v) in &cfg.headers {
+        let name = HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| SourceError::Setup(format!("invalid header name `{k}`")))?;
+        let value = HeaderValue::from_str(v)
+            .map_err(|_| SourceError::Setup(format!("invalid value for header `{k}`")))?;
+        headers.insert(name, value);
+    }
+    if let Some(tenant) = &cfg.tenant {
+        let value = HeaderValue::from_str(tenant)
+            .map_err(|_| SourceError::Setup("invalid tenant".into()))?;
+        headers.insert("X-Scope-OrgID", value);
+    }
+    if let Some(token) = bearer_token(cfg)? {
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| SourceError::Setup("the bearer token holds invalid bytes".into()))?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    if let (Some(user), Some(var)) = (&cfg.basic_user, &cfg.basic_password_env) {
+        let password = secret_env(var)?;
+        let raw = format!("{user}:{password}");
+        let mut value = HeaderValue::from_str(&format!("Basic {}", base64(raw.as_bytes())))
+            .map_err(|_| SourceError::Setup("the basic credentials hold invalid bytes".into()))?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    Ok(headers)
+}
+
 /// A configured HTTP client for one source: base URL, auth, headers, timeout.
 #[derive(Clone, Debug)]
 pub struct Http {
@@ -52,35 +86,7 @@ pub struct Http {
 impl Http {
     /// Builds the client; secrets are read from the environment or files named in the config.
     pub fn new(cfg: &SourceConfig) -> Result<Http, SourceError> {
-        let mut headers = HeaderMap::new();
-        for (k, v) in &cfg.headers {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| SourceError::Setup(format!("invalid header name `{k}`")))?;
-            let value = HeaderValue::from_str(v)
-                .map_err(|_| SourceError::Setup(format!("invalid value for header `{k}`")))?;
-            headers.insert(name, value);
-        }
-        if let Some(tenant) = &cfg.tenant {
-            let value = HeaderValue::from_str(tenant)
-                .map_err(|_| SourceError::Setup("invalid tenant".into()))?;
-            headers.insert("X-Scope-OrgID", value);
-        }
-        if let Some(token) = bearer_token(cfg)? {
-            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-                .map_err(|_| SourceError::Setup("the bearer token holds invalid bytes".into()))?;
-            value.set_sensitive(true);
-            headers.insert(reqwest::header::AUTHORIZATION, value);
-        }
-        if let (Some(user), Some(var)) = (&cfg.basic_user, &cfg.basic_password_env) {
-            let password = secret_env(var)?;
-            let raw = format!("{user}:{password}");
-            let mut value = HeaderValue::from_str(&format!("Basic {}", base64(raw.as_bytes())))
-                .map_err(|_| {
-                    SourceError::Setup("the basic credentials hold invalid bytes".into())
-                })?;
-            value.set_sensitive(true);
-            headers.insert(reqwest::header::AUTHORIZATION, value);
-        }
+        let headers = default_headers(cfg)?;
         let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("oncall/", env!("CARGO_PKG_VERSION")))
@@ -120,13 +126,22 @@ impl Http {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<(u16, Option<String>, Vec<u8>), SourceError> {
-        let mut resp = req.send().await.map_err(|e| self.classify(&e))?;
-        let status = resp.status().as_u16();
-        let ctype = resp
-            .headers()
+        let (status, headers, body) = self.send_full(req).await?;
+        let ctype = headers
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        Ok((status, ctype, body))
+    }
+
+    /// [`Http::send`] with all the response headers (Link, rate limits…).
+    pub async fn send_full(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(u16, HeaderMap, Vec<u8>), SourceError> {
+        let mut resp = req.send().await.map_err(|e| self.classify(&e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&e))? {
             if body.len() + chunk.len() > MAX_BODY {
@@ -137,7 +152,7 @@ impl Http {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, ctype, body))
+        Ok((status, headers, body))
     }
 
     fn classify(&self, e: &reqwest::Error) -> SourceError {

@@ -10,8 +10,8 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::header::{AUTHORIZATION, USER_AGENT};
-use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::http::header::USER_AGENT;
+use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -182,74 +182,12 @@ fn describe(e: &WsError) -> String {
     }
 }
 
-/// The same headers the HTTP client sends: configured headers, tenant and credentials.
+/// The same headers the HTTP client sends, plus the user agent.
 fn ws_headers(cfg: &SourceConfig) -> Result<HeaderMap, SourceError> {
-    let setup = |what: String| SourceError::Setup(what);
-    let mut headers = HeaderMap::new();
-    for (k, v) in &cfg.headers {
-        let name = HeaderName::from_bytes(k.as_bytes())
-            .map_err(|_| setup(format!("invalid header name `{k}`")))?;
-        let value = HeaderValue::from_str(v)
-            .map_err(|_| setup(format!("invalid value for header `{k}`")))?;
-        headers.insert(name, value);
-    }
-    if let Some(tenant) = &cfg.tenant {
-        let value = HeaderValue::from_str(tenant).map_err(|_| setup("invalid tenant".into()))?;
-        headers.insert("X-Scope-OrgID", value);
-    }
-    if let Some(auth) = authorization(cfg)? {
-        let mut value = HeaderValue::from_str(&auth)
-            .map_err(|_| setup("the credentials hold invalid bytes".into()))?;
-        value.set_sensitive(true);
-        headers.insert(AUTHORIZATION, value);
-    }
+    let mut headers = crate::sources::default_headers(cfg)?;
     let agent = HeaderValue::from_static(concat!("oncall/", env!("CARGO_PKG_VERSION")));
     headers.insert(USER_AGENT, agent);
     Ok(headers)
-}
-
-fn authorization(cfg: &SourceConfig) -> Result<Option<String>, SourceError> {
-    let env = |var: &String| {
-        std::env::var(var).map_err(|_| {
-            SourceError::Setup(format!(
-                "environment variable {var} is not set (it should hold the secret)"
-            ))
-        })
-    };
-    if let (Some(user), Some(var)) = (&cfg.basic_user, &cfg.basic_password_env) {
-        let raw = format!("{user}:{}", env(var)?);
-        return Ok(Some(format!("Basic {}", base64(raw.as_bytes()))));
-    }
-    if let Some(var) = cfg.bearer_token_env.as_ref().or(cfg.token_env.as_ref()) {
-        return Ok(Some(format!("Bearer {}", env(var)?)));
-    }
-    if let Some(path) = &cfg.bearer_token_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            SourceError::Setup(format!(
-                "cannot read bearer_token_file {}: {e}",
-                path.display()
-            ))
-        })?;
-        return Ok(Some(format!("Bearer {}", text.trim())));
-    }
-    Ok(None)
-}
-
-fn base64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        for (i, shift) in [18u32, 12, 6, 0].iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(T[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -267,7 +205,5 @@ mod tests {
             Some("ws://127.0.0.1:3100/loki/api/v1/tail")
         );
         assert!(tail_url("ftp://x").is_err());
-        assert_eq!(base64(b"alice:s3cret"), "YWxpY2U6czNjcmV0");
-        assert_eq!(base64(b"fo"), "Zm8=");
     }
 }

@@ -5,7 +5,7 @@ use super::{
     parse_link_header, retry_after,
 };
 use crate::config::SourceConfig;
-use crate::sources::{Http, MAX_BODY, SourceError};
+use crate::sources::{Http, SourceError};
 use chrono::Utc;
 use reqwest::Url;
 use reqwest::header::{CONTENT_TYPE, LINK};
@@ -44,16 +44,6 @@ fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    let text = cur.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text);
-    text.to_lowercase()
 }
 
 impl Sentry {
@@ -176,24 +166,7 @@ impl Sentry {
     }
 
     async fn fetch(&self, url: Url) -> Result<Page, SentryError> {
-        let classify = |e: reqwest::Error| {
-            if e.is_timeout() {
-                SourceError::Timeout(crate::duration::format_duration(self.http.timeout))
-            } else {
-                SourceError::Connect(root_cause(&e))
-            }
-        };
-        let mut resp = self.http.client.get(url).send().await.map_err(classify)?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > MAX_BODY {
-                let mib = MAX_BODY / (1024 * 1024);
-                return Err(SourceError::Decode(format!("answer larger than {mib} MiB")).into());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let (status, headers, body) = self.http.send_full(self.http.client.get(url)).await?;
         if status == 429 {
             let wait = retry_after(&headers, Utc::now());
             let message = error_message(&body);
