@@ -75,22 +75,18 @@ impl Clients {
             .get(&spec.source)
             .cloned()
             .ok_or_else(|| self.missing(&spec.source, "loki"));
-        tokio::spawn(async move {
-            let result = match loki {
-                Ok(l) => l
-                    .query_range(
-                        &spec.query,
-                        spec.start_ns,
-                        spec.end_ns,
-                        spec.limit,
-                        !spec.first,
-                    )
+        answer(
+            loki,
+            tx,
+            move |l| async move {
+                let forward = !spec.first;
+                let (start, end) = (spec.start_ns, spec.end_ns);
+                l.query_range(&spec.query, start, end, spec.limit, forward)
                     .await
-                    .map_err(|e| load_error(&e)),
-                Err(e) => Err(e),
-            };
-            let _ = tx.send(Action::LogsLoaded { panel, result });
-        });
+                    .map_err(|e| load_error(&e))
+            },
+            move |result| Action::LogsLoaded { panel, result },
+        );
     }
 
     /// Live mode: the tail task runs until the app ends, forwarding its events as actions.
@@ -207,23 +203,23 @@ impl Clients {
         at: f64,
         tx: UnboundedSender<Action>,
     ) {
-        let prom = self.prometheus(source).cloned();
-        tokio::spawn(async move {
-            let result = match prom {
-                Ok(p) => p
-                    .query(&query, at)
+        let first_value = |r: crate::sources::prometheus::QueryResult| {
+            r.series
+                .first()
+                .and_then(|s| s.points.last())
+                .map_or(f64::NAN, |p| p.1)
+        };
+        answer(
+            self.prometheus(source).cloned(),
+            tx,
+            move |p| async move {
+                p.query(&query, at)
                     .await
-                    .map(|r| {
-                        r.series
-                            .first()
-                            .and_then(|s| s.points.last())
-                            .map_or(f64::NAN, |p| p.1)
-                    })
-                    .map_err(|e| load_error(&e)),
-                Err(e) => Err(e),
-            };
-            let _ = tx.send(Action::RuleLoaded { rule, result });
-        });
+                    .map(first_value)
+                    .map_err(|e| load_error(&e))
+            },
+            move |result| Action::RuleLoaded { rule, result },
+        );
     }
 
     /// Creates (or, with an id, extends) a silence.
@@ -234,14 +230,12 @@ impl Clients {
         silence: NewSilence,
         tx: UnboundedSender<Action>,
     ) {
-        let am = self.alertmanager(source).cloned();
-        tokio::spawn(async move {
-            let result = match am {
-                Ok(am) => am.create_silence(&silence).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.message),
-            };
-            let _ = tx.send(Action::SilenceCreated { incident, result });
-        });
+        answer(
+            self.alertmanager(source).cloned().map_err(|e| e.message),
+            tx,
+            move |am| async move { am.create_silence(&silence).await.map_err(|e| e.to_string()) },
+            move |result| Action::SilenceCreated { incident, result },
+        );
     }
 
     pub fn spawn_expire_silence(
@@ -251,17 +245,16 @@ impl Clients {
         silence_id: String,
         tx: UnboundedSender<Action>,
     ) {
-        let am = self.alertmanager(source).cloned();
-        tokio::spawn(async move {
-            let result = match am {
-                Ok(am) => am
-                    .expire_silence(&silence_id)
+        answer(
+            self.alertmanager(source).cloned().map_err(|e| e.message),
+            tx,
+            move |am| async move {
+                am.expire_silence(&silence_id)
                     .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.message),
-            };
-            let _ = tx.send(Action::SilenceExpired { incident, result });
-        });
+                    .map_err(|e| e.to_string())
+            },
+            move |result| Action::SilenceExpired { incident, result },
+        );
     }
 
     pub fn prometheus(&self, id: &str) -> Result<&Prometheus, LoadError> {
@@ -277,18 +270,13 @@ impl Clients {
 
     /// Starts one panel's fetch; the answer arrives as [`Action::PanelLoaded`].
     pub fn spawn_fetch(&self, spec: FetchSpec, tx: UnboundedSender<Action>) {
-        let client = self.prometheus(&spec.source).cloned();
-        tokio::spawn(async move {
-            let result = match client {
-                Ok(prom) => fetch(&prom, &spec).await,
-                Err(e) => Err(e),
-            };
-            // The receiver is gone only when the app is shutting down.
-            let _ = tx.send(Action::PanelLoaded {
-                panel: spec.panel,
-                result,
-            });
-        });
+        let panel = spec.panel;
+        answer(
+            self.prometheus(&spec.source).cloned(),
+            tx,
+            move |prom| async move { fetch(&prom, &spec).await },
+            move |result| Action::PanelLoaded { panel, result },
+        );
     }
 }
 
@@ -352,6 +340,29 @@ impl Clients {
         }
         None
     }
+}
+
+/// Runs `call` on a source's client in a task of its own and sends back `done(result)`; a
+/// missing client is answered at once with its error. The receiver is gone only when the app
+/// is shutting down, so a failed send is ignored.
+fn answer<C, T, E, Fut>(
+    client: Result<C, E>,
+    tx: UnboundedSender<Action>,
+    call: impl FnOnce(C) -> Fut + Send + 'static,
+    done: impl FnOnce(Result<T, E>) -> Action + Send + 'static,
+) where
+    C: Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+    Fut: std::future::Future<Output = Result<T, E>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let result = match client {
+            Ok(c) => call(c).await,
+            Err(e) => Err(e),
+        };
+        let _ = tx.send(done(result));
+    });
 }
 
 /// Whether an effect is answered by exactly one action (a request), as opposed to the tail,
