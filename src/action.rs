@@ -126,8 +126,9 @@ pub enum Action {
     Snooze,
     /// `t`: the next theme.
     NextTheme,
-    /// The config file or the themes changed on disk.
-    ConfigChanged,
+    /// The config file or the themes changed on disk: the config as read again (parsed off the
+    /// input loop), or why it cannot be used.
+    ConfigChanged(Result<Box<crate::config::Config>, String>),
     /// `:` and the keys of the command palette.
     PaletteOpen,
     PaletteChar(char),

@@ -88,7 +88,8 @@ pub async fn run(
     if let Some(path) = &cfg.path {
         if !mode.demo {
             watch(
-                vec![path.clone(), crate::config::config_dir().join("themes")],
+                path.clone(),
+                crate::config::config_dir().join("themes"),
                 tx.clone(),
             );
         }
@@ -142,15 +143,12 @@ pub async fn run(
             if let Action::NotifyReady(ch) = &a {
                 exec.notify.ready(ch.clone());
             }
-            if matches!(a, Action::ConfigChanged) {
-                if let Some(path) = &cfg.path {
-                    if let Err(e) = reload(path, &mut state, &mut exec.clients) {
-                        state.message = Some(e);
-                    }
-                    themes = reload_themes(&themes, mode.depth);
-                    state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
-                    state.dirty = true;
+            if let Action::ConfigChanged(parsed) = &a {
+                if let Err(e) = apply_config(parsed.clone(), &mut state, &mut exec.clients) {
+                    state.message = Some(e);
                 }
+                themes = reload_themes(&themes, mode.depth);
+                state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
             }
             for effect in update(&mut state, a, Utc::now()) {
                 if matches!(effect, Effect::Suspend) {
@@ -195,7 +193,23 @@ pub fn reload(
     state: &mut State,
     clients: &mut Clients,
 ) -> Result<(), String> {
-    let cfg = Config::load(path).map_err(|e| format!("{e} (keeping the running config)"))?;
+    apply_config(read_config(path), state, clients)
+}
+
+/// The config file parsed, or the error to show (read off the input loop, by the watcher).
+fn read_config(path: &std::path::Path) -> Result<Box<Config>, String> {
+    Config::load(path)
+        .map(Box::new)
+        .map_err(|e| format!("{e} (keeping the running config)"))
+}
+
+/// A good config replaces the running one (and the source clients); a bad one changes nothing.
+pub fn apply_config(
+    cfg: Result<Box<Config>, String>,
+    state: &mut State,
+    clients: &mut Clients,
+) -> Result<(), String> {
+    let cfg = cfg?;
     state.reconfigure(&cfg);
     *clients = Clients::new(&cfg);
     Ok(())
@@ -203,7 +217,12 @@ pub fn reload(
 
 /// Watches the config file and the user's themes (by modification time, every 2 s: editors that
 /// save by writing a new file and renaming it are seen too) and says when either changed.
-fn watch(paths: Vec<std::path::PathBuf>, tx: mpsc::UnboundedSender<Action>) {
+fn watch(
+    config: std::path::PathBuf,
+    themes: std::path::PathBuf,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    let paths = vec![config.clone(), themes];
     fn stamp(paths: &[std::path::PathBuf]) -> Vec<Option<std::time::SystemTime>> {
         let mut out = Vec::new();
         for p in paths {
@@ -226,7 +245,11 @@ fn watch(paths: Vec<std::path::PathBuf>, tx: mpsc::UnboundedSender<Action>) {
             let now = stamp(&paths);
             if now != last {
                 last = now;
-                if tx.send(Action::ConfigChanged).is_err() {
+                let read = config.clone();
+                let parsed = tokio::task::spawn_blocking(move || read_config(&read))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("cannot read the config: {e}")));
+                if tx.send(Action::ConfigChanged(parsed)).is_err() {
                     break;
                 }
             }

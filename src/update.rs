@@ -133,7 +133,7 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         Action::Resize => {}
         Action::Size(w, h) => state.size = (w, h),
         // Handled by the driver (it reads the file); here only a redraw.
-        Action::ConfigChanged => {}
+        Action::ConfigChanged(_) => {}
         Action::Click(x, y) => click(state, x, y),
         Action::Acknowledge => return incidents::acknowledge(state, now),
         Action::Unacknowledge => return incidents::unacknowledge(state, now),
