@@ -315,6 +315,20 @@ impl State {
         crate::rotation::who(&self.rotation, tz, self.now)
     }
 
+    /// Alert sources that are not answering: while there are any, "no incidents" is not known.
+    pub fn silent_alert_sources(&self) -> Vec<&str> {
+        self.incidents
+            .alert_sources
+            .iter()
+            .filter(|a| {
+                self.source(&a.id).is_some_and(|s| {
+                    matches!(s.status(), SourceStatus::Error | SourceStatus::Stale)
+                })
+            })
+            .map(|a| a.id.as_str())
+            .collect()
+    }
+
     /// The kind of the focused panel.
     pub fn focused_kind(&self) -> Option<PanelKind> {
         self.focused_panel().map(|i| self.panels[i].cfg.kind)

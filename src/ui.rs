@@ -97,7 +97,11 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
     let counts = state.incidents.counts();
     if !state.incidents.alert_sources.is_empty() || !state.incidents.rules.is_empty() {
         if counts.iter().all(|&c| c == 0) {
-            right.push(Span::styled("✓ no incidents ", theme.ok));
+            if state.silent_alert_sources().is_empty() {
+                right.push(Span::styled("✓ no incidents ", theme.ok));
+            } else {
+                right.push(Span::styled("? incidents unknown ", theme.warn));
+            }
         } else {
             for s in crate::incidents::Severity::ALL {
                 let n = counts[s as usize];

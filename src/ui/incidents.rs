@@ -47,7 +47,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State,
             theme.muted,
         )));
     } else if inc.list.is_empty() {
-        lines.push(Line::from(Span::styled("✓ no incidents", theme.ok)));
+        let silent = state.silent_alert_sources();
+        if silent.is_empty() {
+            lines.push(Line::from(Span::styled("✓ no incidents", theme.ok)));
+        } else {
+            lines.push(Line::from(Span::styled(
+                format!("? unknown: {} not answering", silent.join(", ")),
+                theme.warn,
+            )));
+        }
     }
     let footer = (!inc.stats_line.is_empty() && area.height >= 4).then_some(&inc.stats_line);
     let rows = usize::from(area.height)

@@ -93,7 +93,11 @@ fn draw_severities(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &The
     let counts = state.incidents.counts();
     let mut spans = Vec::new();
     if counts.iter().all(|&c| c == 0) {
-        spans.push(Span::styled(" ✓ no open incidents ", theme.ok));
+        if state.silent_alert_sources().is_empty() {
+            spans.push(Span::styled(" ✓ no open incidents ", theme.ok));
+        } else {
+            spans.push(Span::styled(" ? incidents unknown ", theme.warn));
+        }
     }
     for s in Severity::ALL {
         let n = counts[s as usize];
