@@ -47,7 +47,26 @@ pub const MAX_CHARS: usize = 4096;
 
 /// Sanitizes text shown on one row (log lines, titles, label values).
 pub fn line(s: &str) -> String {
+    if is_plain(s) {
+        return redact(s.trim_end().to_string());
+    }
     clean(s, false, MAX_CHARS)
+}
+
+/// [`line`] for text the caller owns: plain text is kept in place rather than copied.
+pub fn line_owned(mut s: String) -> String {
+    if is_plain(&s) {
+        let trimmed = s.trim_end().len();
+        s.truncate(trimmed);
+        return redact(s);
+    }
+    clean(&s, false, MAX_CHARS)
+}
+
+/// Printable ASCII within the length budget: nothing for [`clean`] to change but trailing
+/// spaces.
+fn is_plain(s: &str) -> bool {
+    s.len() <= MAX_CHARS && s.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Sanitizes text that may keep line breaks (annotations, stack traces).
@@ -191,6 +210,25 @@ pub fn osc_payload(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_shortcut_agrees_with_the_full_pass() {
+        let long = "x".repeat(MAX_CHARS + 3);
+        for s in [
+            "",
+            "plain",
+            "trailing   ",
+            "tab\there",
+            "a\x1b[31mb",
+            "é and ✓",
+            "line\nbreak",
+            "del\x7f",
+            long.as_str(),
+        ] {
+            assert_eq!(line_owned(s.to_string()), line(s), "{s:?}");
+            assert_eq!(line(s), clean(s, false, MAX_CHARS), "{s:?}");
+        }
+    }
 
     #[test]
     fn removes_sequences_whole() {

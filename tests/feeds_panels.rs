@@ -61,9 +61,11 @@ fn entry(sec: i64, line: &str) -> LogEntry {
         ts_ns: i128::from((t0() + Duration::seconds(sec)).timestamp()) * 1_000_000_000
             + 123_456_789,
         line: line.into(),
-        labels: [("app".to_string(), "checkout".to_string())]
-            .into_iter()
-            .collect(),
+        labels: std::sync::Arc::new(
+            [("app".to_string(), "checkout".to_string())]
+                .into_iter()
+                .collect(),
+        ),
     }
 }
 

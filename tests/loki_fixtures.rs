@@ -151,7 +151,7 @@ fn categorize_labels_puts_metadata_into_labels() {
     assert_eq!(got.len(), 3);
     assert_eq!(got[0].ts_ns, 123_456_789_012_345);
     assert_eq!(
-        got[0].labels,
+        *got[0].labels,
         Labels::from([("test".into(), "test".into())])
     );
     assert_eq!(got[1].labels["foo"], "a");

@@ -11,13 +11,14 @@ use super::{Http, SourceError, short_body};
 use crate::config::SourceConfig;
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 use wire::{Envelope, TailFrame, decode, parse_streams};
 
 pub type Labels = BTreeMap<String, String>;
 
 /// Most entries accepted in one answer when the caller did not say how many it asked for.
 pub const MAX_ENTRIES: usize = 20_000;
-/// Most label bytes copied into entries for one answer (stream labels repeat on every entry).
+/// Most label bytes one answer may carry, counting a stream's labels once per entry.
 const MAX_LABEL_BYTES: usize = 64 * 1024 * 1024;
 
 /// One log line as Loki sent it (raw text: the app sanitizes it at ingest).
@@ -25,8 +26,9 @@ const MAX_LABEL_BYTES: usize = 64 * 1024 * 1024;
 pub struct LogEntry {
     pub ts_ns: i128,
     pub line: String,
-    /// Stream labels plus structured metadata (and parsed labels) of 3-element entries.
-    pub labels: Labels,
+    /// Stream labels plus structured metadata (and parsed labels) of 3-element entries. Entries
+    /// of one stream without metadata share one allocation.
+    pub labels: Arc<Labels>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -276,23 +278,36 @@ impl Cursor {
     /// advances. Entries older than the newest one already accepted are dropped.
     pub fn accept(&mut self, mut batch: Vec<LogEntry>) -> Vec<LogEntry> {
         batch.sort_by_key(|e| e.ts_ns);
-        let mut out = Vec::with_capacity(batch.len());
+        let mut out: Vec<LogEntry> = Vec::with_capacity(batch.len());
+        // The key of the newest accepted entry is only worked out when another entry shares its
+        // timestamp or the batch ends: most timestamps are unique, and hashing labels is not free.
+        let mut unhashed = false;
         for entry in batch {
-            let key = entry_key(&entry);
             match self.last_ns {
                 Some(last) if entry.ts_ns < last => continue,
                 Some(last) if entry.ts_ns == last => {
-                    if !self.at_last.insert(key) {
+                    if unhashed {
+                        if let Some(first) = out.last() {
+                            self.at_last.insert(entry_key(first));
+                        }
+                        unhashed = false;
+                    }
+                    if !self.at_last.insert(entry_key(&entry)) {
                         continue;
                     }
                 }
                 _ => {
                     self.last_ns = Some(entry.ts_ns);
                     self.at_last.clear();
-                    self.at_last.insert(key);
+                    unhashed = true;
                 }
             }
             out.push(entry);
+        }
+        if unhashed {
+            if let Some(last) = out.last() {
+                self.at_last.insert(entry_key(last));
+            }
         }
         out
     }

@@ -6,6 +6,7 @@ use crate::sources::loki::{Cursor, Level, LogEntry};
 use crate::sources::sentry::SentryIssue;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 /// Default number of log lines a panel keeps.
 pub const DEFAULT_BUFFER: usize = 10_000;
@@ -16,21 +17,24 @@ pub struct LogLine {
     pub ts_ns: i128,
     pub level: Level,
     pub line: String,
-    pub labels: BTreeMap<String, String>,
+    /// Sanitized labels; lines of one stream share them.
+    pub labels: Arc<BTreeMap<String, String>>,
 }
 
 impl LogLine {
     pub fn from_entry(e: LogEntry) -> LogLine {
+        let labels = Arc::new(sanitize_labels(&e.labels));
+        LogLine::with_labels(e, labels)
+    }
+
+    /// `e` with labels already sanitized (`labels` must be `e.labels` sanitized).
+    fn with_labels(e: LogEntry, labels: Arc<BTreeMap<String, String>>) -> LogLine {
         let level = crate::sources::loki::level_of(&e.labels, &e.line);
         LogLine {
             ts_ns: e.ts_ns,
             level,
-            line: sanitize::line(&e.line),
-            labels: e
-                .labels
-                .iter()
-                .map(|(k, v)| (sanitize::line(k), sanitize::line(v)))
-                .collect(),
+            line: sanitize::line_owned(e.line),
+            labels,
         }
     }
 
@@ -39,6 +43,15 @@ impl LogLine {
         let nanos = (self.ts_ns.rem_euclid(1_000_000_000)) as u32;
         DateTime::from_timestamp(secs, nanos).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
     }
+}
+
+type Labels = BTreeMap<String, String>;
+
+fn sanitize_labels(labels: &Labels) -> Labels {
+    labels
+        .iter()
+        .map(|(k, v)| (sanitize::line(k), sanitize::line(v)))
+        .collect()
 }
 
 /// A text search over log lines: a regex when the text is one, else a plain substring
@@ -139,8 +152,22 @@ impl LogsView {
         let added = new.len();
         // Lines that would be evicted at once are not worth sanitizing.
         let skip = added.saturating_sub(self.capacity);
+        // Entries of one stream share their labels: sanitize each label set once. Holding the
+        // raw `Arc` keeps its address from being reused while the cache lives.
+        let mut cache: Vec<(Arc<Labels>, Arc<Labels>)> = Vec::new();
         for e in new.into_iter().skip(skip) {
-            self.lines.push_back(LogLine::from_entry(e));
+            let clean = match cache.iter().find(|(raw, _)| Arc::ptr_eq(raw, &e.labels)) {
+                Some((_, clean)) => Arc::clone(clean),
+                None => {
+                    let clean = Arc::new(sanitize_labels(&e.labels));
+                    if cache.len() >= 64 {
+                        cache.remove(0);
+                    }
+                    cache.push((Arc::clone(&e.labels), Arc::clone(&clean)));
+                    clean
+                }
+            };
+            self.lines.push_back(LogLine::with_labels(e, clean));
         }
         let over = self.lines.len().saturating_sub(self.capacity);
         self.lines.drain(..over);
@@ -291,11 +318,9 @@ mod tests {
         LogEntry {
             ts_ns: ts,
             line: line.into(),
-            labels: Labels::new(),
+            labels: Arc::new(Labels::new()),
         }
     }
-
-    type Labels = BTreeMap<String, String>;
 
     #[test]
     fn the_buffer_is_bounded_and_sanitized() {

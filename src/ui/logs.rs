@@ -230,7 +230,7 @@ fn detail(frame: &mut Frame<'_>, area: Rect, l: &LogLine, tz: chrono_tz::Tz, the
         Line::from(Span::styled(l.line.clone(), theme.text)),
         Line::from(""),
     ];
-    for (k, v) in &l.labels {
+    for (k, v) in l.labels.iter() {
         lines.push(Line::from(vec![
             Span::styled(format!("{k}="), theme.muted),
             Span::styled(v.clone(), theme.text),

@@ -6,7 +6,7 @@ fn entry(ts_ns: i128, line: &str, pod: &str) -> LogEntry {
     LogEntry {
         ts_ns,
         line: line.into(),
-        labels,
+        labels: std::sync::Arc::new(labels),
     }
 }
 
@@ -49,6 +49,15 @@ fn cursor_sorts_and_drops_duplicates_at_the_boundary() {
     assert_eq!(lines(&third), ["e"]);
     assert_eq!(third[0].labels["pod"], "q");
     assert!(c.accept(Vec::new()).is_empty());
+    // An entry repeated within one answer counts once.
+    let fourth = c.accept(vec![
+        entry(40, "f", "p"),
+        entry(40, "f", "p"),
+        entry(35, "g", "p"),
+        entry(35, "g", "p"),
+    ]);
+    assert_eq!(lines(&fourth), ["g", "f"]);
+    assert!(c.accept(vec![entry(40, "f", "p")]).is_empty());
 }
 
 #[test]

@@ -8,6 +8,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::cell::Cell;
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Deserialize)]
 pub(super) struct Envelope<'a> {
@@ -171,9 +172,16 @@ pub(super) fn parse_streams(raw: &str, max_entries: usize) -> Result<Vec<LogEntr
         if label_bytes > MAX_LABEL_BYTES {
             return Err(SourceError::Decode("stream labels too large".into()));
         }
+        let shared = Arc::new(s.stream);
+        out.reserve(entries.len());
         for e in entries {
-            let mut labels = s.stream.clone();
-            labels.extend(e.meta);
+            let labels = if e.meta.is_empty() {
+                Arc::clone(&shared)
+            } else {
+                let mut own = (*shared).clone();
+                own.extend(e.meta);
+                Arc::new(own)
+            };
             out.push(LogEntry {
                 ts_ns: e.ts_ns,
                 line: e.line,
