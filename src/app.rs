@@ -1,5 +1,6 @@
 //! The driver: one `select!` over input, fetch results, the clock and signals. It executes the
-//! effects `update` returns and draws when something changed, at most [`FRAME`] apart.
+//! effects `update` returns and draws when something changed: after input at most [`FRAME`] apart,
+//! for new data and the clock at most [`DATA_FRAME`] apart.
 //! Network calls run in their own tasks: nothing here awaits a source.
 
 use crate::action::{self, Action, Effect, KeyMode};
@@ -47,6 +48,11 @@ fn reload_themes(current: &[Theme], depth: crate::theme::ColorDepth) -> Vec<Them
         all
     }
 }
+
+/// Shortest time between two frames drawn only because data arrived or the clock moved: the
+/// answers of a refresh, spread over the second, and the clock's tick make one frame instead of
+/// several. A key press is drawn at once (within [`FRAME`]).
+const DATA_FRAME: Duration = Duration::from_millis(1000);
 
 /// Shortest time between two frames on a slow link.
 const SLOW_FRAME: Duration = Duration::from_millis(500);
@@ -104,15 +110,20 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut signals = Signals::new()?;
     let mut last_draw: Option<Instant> = None;
+    let data_gap = frame_gap.max(DATA_FRAME);
+    // Whether what is waiting to be drawn includes the user's own input.
+    let mut urgent = true;
 
     loop {
+        let gap = if urgent { frame_gap } else { data_gap };
         let wait = match last_draw {
-            Some(at) if state.dirty => frame_gap.saturating_sub(at.elapsed()),
+            Some(at) if state.dirty => gap.saturating_sub(at.elapsed()),
             _ if state.dirty => Duration::ZERO,
             _ => Duration::from_secs(3600),
         };
+        let mut input = false;
         let action = tokio::select! {
-            ev = events.next() => match ev {
+            ev = events.next() => { input = true; match ev {
                 Some(Ok(CtEvent::Key(k))) if k.kind != KeyEventKind::Release => {
                     action::from_key(k, key_mode(&state))
                 }
@@ -127,7 +138,7 @@ pub async fn run(
                     crate::tui::abandon();
                     break;
                 }
-            },
+            }},
             Some(a) = rx.recv() => Some(a),
             _ = tick.tick() => Some(Action::Tick),
             hangup = signals.recv() => {
@@ -165,7 +176,9 @@ pub async fn run(
         if state.should_quit {
             break;
         }
-        let due = last_draw.is_none_or(|at| at.elapsed() >= frame_gap);
+        urgent |= input && state.dirty;
+        let gap = if urgent { frame_gap } else { data_gap };
+        let due = last_draw.is_none_or(|at| at.elapsed() >= gap);
         if state.dirty && due {
             // Synchronized output (DEC 2026): terminals that know it show the frame at once.
             crossterm::execute!(
@@ -180,6 +193,7 @@ pub async fn run(
                 crossterm::terminal::EndSynchronizedUpdate
             )?;
             state.dirty = false;
+            urgent = false;
             last_draw = Some(Instant::now());
         }
     }
