@@ -408,7 +408,7 @@ impl Executor {
                 contents,
             } => {
                 tokio::task::spawn_blocking(move || {
-                    let result = write_file(&path, &contents)
+                    let result = crate::fsutil::write_atomic(&path, contents.as_bytes(), None)
                         .map(|()| path)
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Action::FileWritten { what, result });
@@ -476,25 +476,6 @@ impl Executor {
             }
         }
     }
-}
-
-/// Writes a whole file: a temporary file next to it, fsynced, then renamed over it.
-pub fn write_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(contents.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
 }
 
 /// Appends journal events on a thread of its own (each one fsynced), so a slow disk never

@@ -268,7 +268,7 @@ fn postmortem(cli: &Cli, id: &str, output: Option<&std::path::Path>) -> anyhow::
     let text = crate::incidents::postmortem::render(&inc, &mine, zone(&cfg), &cfg.severity);
     match output {
         Some(path) => {
-            crate::app::write_file(path, &text)?;
+            crate::fsutil::write_atomic(path, text.as_bytes(), None)?;
             eprintln!("post-mortem written to {}", path.display());
         }
         None => print!("{text}"),
@@ -313,19 +313,21 @@ fn incidents(cli: &Cli, stats: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes the example config, atomically, and never over a file already there (even one that
+/// appears while it is being written).
 fn init() -> anyhow::Result<ExitCode> {
     let path = config::default_path();
-    if path.exists() {
-        eprintln!(
-            "oncall: {} already exists; not overwriting it. Edit it, or move it away and run `oncall init` again.",
-            path.display()
-        );
-        return Ok(ExitCode::FAILURE);
+    match crate::fsutil::create_new(&path, config::EXAMPLE.as_bytes(), None) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "oncall: {} already exists; not overwriting it. Edit it, or move it away and run `oncall init` again.",
+                path.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(anyhow::anyhow!("cannot write {}: {e}", path.display())),
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&path, config::EXAMPLE)?;
     println!(
         "wrote {}\nEdit the source URLs, then run `oncall check` and `oncall`.",
         path.display()

@@ -89,7 +89,7 @@ impl Headless {
             }
             Effect::WriteFile { path, contents, .. } => {
                 if self.write_files {
-                    if let Err(e) = crate::app::write_file(&path, &contents) {
+                    if let Err(e) = crate::fsutil::write_atomic(&path, contents.as_bytes(), None) {
                         tracing::error!(error = %e, "write failed");
                     }
                 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod duration;
 pub mod format;
+pub mod fsutil;
 pub mod headless;
 pub mod incidents;
 pub mod logging;

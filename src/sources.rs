@@ -4,6 +4,7 @@ pub mod alertmanager;
 pub mod loki;
 pub mod prometheus;
 pub mod sentry;
+pub mod tls;
 
 use crate::config::SourceConfig;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -18,6 +19,9 @@ pub enum SourceError {
     Timeout(String),
     #[error("cannot connect: {0}")]
     Connect(String),
+    /// The TLS handshake failed: the certificate's host names, issuer or dates.
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("HTTP {status}: {message}")]
     Http { status: u16, message: String },
     #[error("{error_type}: {message}")]
@@ -165,6 +169,9 @@ impl Http {
         }
         if e.is_body() || e.is_decode() {
             return SourceError::Decode(format!("the answer broke off: {root}"));
+        }
+        if let Some(t) = tls::find(e) {
+            return SourceError::Tls(tls::describe(t));
         }
         SourceError::Connect(root)
     }

@@ -3,6 +3,7 @@
 mod feeds;
 mod incidents;
 mod notify;
+mod recover;
 mod runbooks;
 
 use crate::action::{Action, Effect, FetchSpec};

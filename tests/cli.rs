@@ -53,6 +53,11 @@ fn init_writes_the_example_once_and_never_overwrites() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not overwriting"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+    let left: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["config.toml"], "no temporary file is left behind");
 }
 
 #[test]

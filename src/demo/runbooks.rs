@@ -32,9 +32,8 @@ pub struct RunbookDir(PathBuf);
 impl RunbookDir {
     pub fn create() -> std::io::Result<RunbookDir> {
         let dir = std::env::temp_dir().join(format!("oncall-demo-runbooks-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
         for (name, text) in SHIPPED {
-            std::fs::write(dir.join(name), text)?;
+            crate::fsutil::write_atomic(&dir.join(name), text.as_bytes(), None)?;
         }
         Ok(RunbookDir(dir))
     }

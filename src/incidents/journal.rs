@@ -76,10 +76,15 @@ impl Journal {
     /// skipped with a warning naming its line number; a torn LAST line (crash mid-write) is also
     /// truncated away so the next append starts on a clean line. A complete last event that only
     /// lacks its newline is kept and the newline is added.
+    ///
+    /// A journal created here has its directory fsynced, so the new file survives a power cut
+    /// with the events appended to it.
     pub fn open(path: &Path) -> std::io::Result<(Journal, Vec<Event>, Vec<String>)> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            crate::fsutil::create_dirs(dir)?;
         }
+        let existed = path.try_exists().unwrap_or(true);
         let mut opts = OpenOptions::new();
         opts.read(true).append(true).create(true);
         #[cfg(unix)]
@@ -88,6 +93,9 @@ impl Journal {
             opts.mode(0o600);
         }
         let mut file = opts.open(path)?;
+        if !existed {
+            crate::fsutil::sync_dir(dir.unwrap_or(Path::new(".")))?;
+        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         let (events, mut warnings) = replay(&bytes);

@@ -15,7 +15,7 @@ pub const ACK_SILENCE: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 /// Extend our silence when less than this is left.
 const EXTEND_BEFORE: chrono::TimeDelta = chrono::TimeDelta::minutes(20);
 
-fn event(incident: &str, kind: EventKind, now: DateTime<Utc>) -> Effect {
+pub(super) fn event(incident: &str, kind: EventKind, now: DateTime<Utc>) -> Effect {
     Effect::Journal(Event {
         ts: now,
         incident: incident.to_string(),
@@ -85,6 +85,9 @@ pub fn alerts_loaded(
         if journal_ready && state.incidents.journaled.insert(inc.id.clone()) {
             fx.push(detected(inc, now));
         }
+        if journal_ready {
+            fx.extend(super::recover::unjournaled_ack(state, inc, &silences, now));
+        }
         state.incidents.resolved.remove(&inc.id);
     }
     let previous = state
@@ -97,6 +100,9 @@ pub fn alerts_loaded(
             continue;
         }
         fx.extend(resolve_vanished(state, source, old, now));
+    }
+    if journal_ready {
+        fx.extend(super::recover::ended_while_away(state, source, &fresh, now));
     }
     // Ack-until-resolved: keep our silences alive while their alert fires.
     for inc in &fresh {
