@@ -149,6 +149,9 @@ pub async fn run(
             }
             _ = tokio::time::sleep(wait) => None,
         };
+        // A panel's first answer is drawn at once, like input: the screen fills as fast as the
+        // sources answer after start (or a page change).
+        let answered = answered_panels(&state);
         if let Some(a) = action {
             let clear = matches!(a, Action::Resize);
             if let Action::NotifyReady(ch) = &a {
@@ -176,7 +179,7 @@ pub async fn run(
         if state.should_quit {
             break;
         }
-        urgent |= input && state.dirty;
+        urgent |= state.dirty && (input || answered_panels(&state) > answered);
         let gap = if urgent { frame_gap } else { data_gap };
         let due = last_draw.is_none_or(|at| at.elapsed() >= gap);
         if state.dirty && due {
@@ -198,6 +201,15 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Panels that have had an answer (data or an error) since they were set up.
+fn answered_panels(state: &State) -> usize {
+    state
+        .panels
+        .iter()
+        .filter(|p| p.updated_at.is_some() || p.error.is_some())
+        .count()
 }
 
 /// Reads the config file again; a good edit replaces the running config (and the source
