@@ -14,6 +14,11 @@ use chrono::{DateTime, Utc};
 
 /// Points asked for per range query (charts are at most ~2 points per terminal cell wide).
 const CHART_POINTS: f64 = 240.0;
+
+/// The step of a timeseries chart's range query, in seconds, for `history` seconds of history.
+pub fn chart_step(history: f64) -> f64 {
+    (history / CHART_POINTS).ceil().max(1.0)
+}
 const SPARK_POINTS: f64 = 60.0;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
@@ -397,13 +402,14 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                 .unwrap_or_else(|_| chrono::Duration::seconds(10));
         let range = p.cfg.kind.wants_range().then(|| {
             let history = p.cfg.history().as_secs_f64();
-            let points = if p.cfg.kind == crate::config::PanelKind::Timeseries {
-                CHART_POINTS
+            if p.cfg.kind == crate::config::PanelKind::Timeseries {
+                // Evaluated on a fixed grid: a point once drawn keeps its place and value, and the
+                // chart only moves when a step has passed.
+                let step = chart_step(history);
+                ((at - history).div_euclid(step) * step, step)
             } else {
-                SPARK_POINTS
-            };
-            let step = (history / points).ceil().max(1.0);
-            (at - history, step)
+                (at - history, (history / SPARK_POINTS).ceil().max(1.0))
+            }
         });
         effects.push(Effect::Fetch(FetchSpec {
             panel: i,
@@ -540,8 +546,11 @@ mod tests {
             panic!("no latency fetch in {fx:?}");
         };
         let (start, step) = spec.range.unwrap_or((0.0, 0.0));
-        assert_eq!(spec.at - start, 3600.0);
         assert_eq!(step, 15.0);
+        // An hour back, moved down onto the 15 s grid so that points keep their timestamps.
+        assert_eq!(start % 15.0, 0.0, "{start}");
+        let back = spec.at - start;
+        assert!((3600.0..3615.0).contains(&back), "{back}");
     }
 
     #[test]
