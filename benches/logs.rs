@@ -51,11 +51,22 @@ fn logs(c: &mut Criterion) {
             .flat_map(|t| parse_query_range(200, Some("application/json"), t.as_bytes()).unwrap())
             .collect::<Vec<_>>()
     };
+    let entries = parse_all(&pages);
+    assert_eq!(entries.len(), 50_000);
+    let newest = entries.iter().map(|e| e.ts_ns).max().unwrap();
+    let mut cursor = Cursor::default();
+    let mut view = LogsView::new(10_000);
+    view.push(cursor.accept(entries.clone()));
+    assert_eq!(
+        view.lines.len(),
+        10_000,
+        "the buffer keeps the newest 10 000"
+    );
+    assert_eq!(view.lines.back().map(|l| l.ts_ns), Some(newest));
+    assert_eq!(view.visible().len(), 10_000);
     let mut g = c.benchmark_group("loki 50k lines");
     g.throughput(Throughput::Elements(50_000));
     g.bench_function("parse", |b| b.iter(|| parse_all(black_box(&pages))));
-    let entries = parse_all(&pages);
-    assert_eq!(entries.len(), 50_000);
     g.bench_function("ingest (cursor, sanitize, level, buffer 10k)", |b| {
         b.iter_batched(
             || entries.clone(),
