@@ -207,6 +207,32 @@ fn read_only_runs_nothing() {
 }
 
 #[test]
+fn the_wall_screen_runs_nothing_whatever_is_pressed() {
+    let mut s = state(false);
+    s.set_wall();
+    let mut effects = Vec::new();
+    for a in [
+        Action::RunCommands,
+        Action::Enter,
+        Action::InputChar('y'),
+        Action::InputSubmit,
+        Action::Enter,
+        Action::RunCommands,
+        Action::Page(1),
+        Action::Enter,
+    ] {
+        effects.extend(update(&mut s, a, now()));
+    }
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, oncall::action::Effect::RunCommand { .. })),
+        "{effects:?}"
+    );
+    assert!(!matches!(s.overlay, Some(Overlay::Commands { .. })));
+}
+
+#[test]
 fn a_leading_dash_value_is_refused_before_the_dialog() {
     let mut s = state(false);
     let id = s.incidents.list[0].id.clone();
