@@ -208,6 +208,11 @@ fn read_only_runs_nothing() {
 
 #[test]
 fn the_wall_screen_runs_nothing_whatever_is_pressed() {
+    // The same dashboard off the wall opens the command list.
+    let mut control = state(false);
+    update(&mut control, Action::RunCommands, now());
+    assert!(matches!(control.overlay, Some(Overlay::Commands { .. })));
+
     let mut s = state(false);
     s.set_wall();
     let mut effects = Vec::new();
@@ -222,6 +227,7 @@ fn the_wall_screen_runs_nothing_whatever_is_pressed() {
         Action::Enter,
     ] {
         effects.extend(update(&mut s, a, now()));
+        assert!(!matches!(s.overlay, Some(Overlay::Commands { .. })));
     }
     assert!(
         !effects
