@@ -69,6 +69,59 @@ fn track(events: &[Event]) -> BTreeMap<&str, Track> {
     out
 }
 
+/// The fewest events of one incident that give the same figures as `events` (all of one
+/// incident): its first detection at its latest severity (and the source of its latest), its
+/// first acknowledgement and its last resolution (when nothing was detected after it). Text and
+/// labels are dropped. Incidents no
+/// longer on screen keep only this in memory; the journal on disk keeps everything.
+pub fn compact(events: &[Event]) -> Vec<Event> {
+    let tracks = track(events);
+    let mut out = Vec::new();
+    for (id, t) in tracks {
+        let (Some(detected), Some(severity)) = (t.detected, t.severity) else {
+            continue;
+        };
+        let at = |ts: DateTime<Utc>, kind: EventKind| Event {
+            ts,
+            incident: id.to_string(),
+            kind,
+        };
+        let source = events
+            .iter()
+            .rev()
+            .filter(|e| e.incident == id)
+            .find_map(|e| match &e.kind {
+                EventKind::Detected { source, .. } => Some(source.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        out.push(at(
+            detected,
+            EventKind::Detected {
+                title: String::new(),
+                severity,
+                source,
+                summary: String::new(),
+                labels: BTreeMap::new(),
+            },
+        ));
+        if let Some(ack) = t.first_ack {
+            out.push(at(
+                ack,
+                EventKind::Acknowledged {
+                    by: String::new(),
+                    note: None,
+                    silence_id: None,
+                },
+            ));
+        }
+        if let Some(resolved) = t.last_resolve {
+            out.push(at(resolved, EventKind::Resolved { by: None }));
+        }
+    }
+    out
+}
+
 /// One entry per severity, P0 to P4.
 pub fn response_stats(events: &[Event], cfg: &SeverityConfig, tz: Tz) -> Vec<SevStats> {
     let tracks = track(events);
@@ -334,6 +387,36 @@ mod tests {
         assert_eq!(stats[3].incidents, 0);
         assert_eq!(stats[4].within_target, None);
         assert_eq!(stats[4].mean_ttr, Some(Duration::minutes(300)));
+    }
+
+    #[test]
+    fn compacted_timelines_give_the_same_figures() {
+        let mut all = sample();
+        all.extend([
+            det(0, "x", Severity::P2),
+            res(300, "x"),
+            det(400, "x", Severity::P2),
+        ]);
+        let mut compacted: Vec<Event> = Vec::new();
+        let ids: std::collections::BTreeSet<String> =
+            all.iter().map(|e| e.incident.clone()).collect();
+        for id in ids {
+            let mine: Vec<Event> = all.iter().filter(|e| e.incident == id).cloned().collect();
+            let small = compact(&mine);
+            assert!(
+                small.len() <= 3 && small.len() <= mine.len(),
+                "{id}: {small:?}"
+            );
+            compacted.extend(small);
+        }
+        compacted.sort_by_key(|e| e.ts);
+        let cfg = SeverityConfig::default();
+        assert_eq!(
+            response_stats(&compacted, &cfg, MADRID),
+            response_stats(&all, &cfg, MADRID)
+        );
+        // Compacting twice changes nothing.
+        assert_eq!(compact(&compact(&all)), compact(&all));
     }
 
     #[test]

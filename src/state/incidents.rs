@@ -65,6 +65,42 @@ pub struct Incidents {
 }
 
 impl Incidents {
+    /// Timelines of incidents that the journal has resolved and that are no longer listed (open
+    /// or recently resolved) shrink to what the response-time figures and the journal recovery
+    /// need, so memory does not grow with every incident ever seen. The journal on disk keeps
+    /// every event (`oncall postmortem` reads it).
+    fn compact_archived(&mut self) {
+        let shown: BTreeSet<&String> = self
+            .by_source
+            .values()
+            .flatten()
+            .chain(self.local.values())
+            .chain(self.resolved.values())
+            .map(|i| &i.id)
+            .chain(self.pending.iter())
+            .collect();
+        let archived: Vec<String> = self
+            .timeline
+            .iter()
+            .filter(|(id, events)| !shown.contains(id) && !is_compact(events))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in archived {
+            if let Some(events) = self.timeline.get_mut(&id) {
+                let small = crate::incidents::stats::compact(events);
+                let closed = small.iter().any(|e| {
+                    matches!(
+                        e.kind,
+                        crate::incidents::journal::EventKind::Resolved { .. }
+                    )
+                });
+                if closed {
+                    *events = small;
+                }
+            }
+        }
+    }
+
     /// Rebuilds the display list from its parts and keeps the selection on its incident.
     pub fn rebuild(&mut self, now: DateTime<Utc>) {
         let old_pos = self
@@ -84,6 +120,7 @@ impl Incidents {
                 self.resolved.remove(id);
             }
         }
+        self.compact_archived();
         let mut seen = BTreeSet::new();
         let mut list = Vec::new();
         for inc in self
@@ -182,5 +219,84 @@ impl Incidents {
             return Some(i);
         }
         self.by_source.values_mut().flatten().find(|i| i.id == id)
+    }
+}
+
+/// Whether a timeline is already reduced by [`crate::incidents::stats::compact`].
+fn is_compact(events: &[crate::incidents::journal::Event]) -> bool {
+    use crate::incidents::journal::EventKind;
+    events.len() <= 3
+        && events.iter().all(|e| match &e.kind {
+            EventKind::Detected { title, labels, .. } => title.is_empty() && labels.is_empty(),
+            EventKind::Acknowledged { by, .. } => by.is_empty(),
+            EventKind::Resolved { by } => by.is_none(),
+            _ => false,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incidents::Severity;
+    use crate::incidents::journal::{Event, EventKind};
+
+    fn ev(min: i64, id: &str, kind: EventKind) -> Event {
+        Event {
+            ts: DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::minutes(min),
+            incident: id.into(),
+            kind,
+        }
+    }
+
+    fn history(id: &str, resolved: bool) -> Vec<Event> {
+        let mut v = vec![
+            ev(
+                0,
+                id,
+                EventKind::Detected {
+                    title: "Down".into(),
+                    severity: Severity::P1,
+                    source: "am".into(),
+                    summary: "it is down".into(),
+                    labels: [("job".to_string(), "api".to_string())].into(),
+                },
+            ),
+            ev(
+                1,
+                id,
+                EventKind::Notified {
+                    channel: "desktop".into(),
+                },
+            ),
+            ev(
+                2,
+                id,
+                EventKind::Note {
+                    by: "alice".into(),
+                    text: "looking".into(),
+                },
+            ),
+        ];
+        if resolved {
+            v.push(ev(9, id, EventKind::Resolved { by: None }));
+        }
+        v
+    }
+
+    #[test]
+    fn only_resolved_unlisted_timelines_shrink() {
+        let mut inc = Incidents::default();
+        inc.timeline.insert("old".into(), history("old", true));
+        inc.timeline.insert("open".into(), history("open", false));
+        let now = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(30);
+        inc.rebuild(now);
+        assert_eq!(inc.timeline["old"].len(), 2, "{:?}", inc.timeline["old"]);
+        assert!(is_compact(&inc.timeline["old"]));
+        assert!(matches!(
+            &inc.timeline["old"][0].kind,
+            EventKind::Detected { source, .. } if source == "am"
+        ));
+        // Open in the journal (its alert may not have been answered for yet): kept whole.
+        assert_eq!(inc.timeline["open"], history("open", false));
     }
 }
