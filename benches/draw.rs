@@ -169,7 +169,7 @@ fn pages(c: &mut Criterion) {
 
     let mut search = page2.clone();
     let view = search.panels[logs].logs.as_mut().unwrap();
-    view.search = Some(Search::new("timeout|slow"));
+    view.set_search(Some(Search::new("timeout|slow")));
     assert_eq!(view.visible().len(), 10_000);
     bench_screen(
         c,

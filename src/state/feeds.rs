@@ -121,6 +121,9 @@ pub struct LogsView {
     pub show_warn: bool,
     pub show_info: bool,
     pub search: Option<Search>,
+    /// Lines in the buffer that match `search`, kept up to date as lines come and go (set the
+    /// search with [`LogsView::set_search`]).
+    pub search_hits: usize,
     /// The selected line (its timestamp and text), when not following.
     pub selected: Option<usize>,
     pub detail: bool,
@@ -140,6 +143,7 @@ impl LogsView {
             show_warn: true,
             show_info: true,
             search: None,
+            search_hits: 0,
             selected: None,
             detail: false,
             dropped: 0,
@@ -170,6 +174,19 @@ impl LogsView {
             self.lines.push_back(LogLine::with_labels(e, clean));
         }
         let over = self.lines.len().saturating_sub(self.capacity);
+        if let Some(search) = &self.search {
+            let len = self.lines.len();
+            let kept_new = added - skip;
+            // Lines pushed now count in; lines about to leave count out.
+            let gained = self
+                .lines
+                .range(len - kept_new..)
+                .filter(|l| search.matches(&l.line));
+            let gained = gained.count();
+            let lost = self.lines.range(..over).filter(|l| search.matches(&l.line));
+            let lost = lost.count();
+            self.search_hits = (self.search_hits + gained).saturating_sub(lost);
+        }
         self.lines.drain(..over);
         if let Some(sel) = &mut self.selected {
             *sel = sel.saturating_sub(over);
@@ -177,6 +194,14 @@ impl LogsView {
         if self.follow && added > 0 {
             self.selected = None;
         }
+    }
+
+    /// Sets (or clears) the search and counts its matches.
+    pub fn set_search(&mut self, search: Option<Search>) {
+        self.search_hits = search.as_ref().map_or(0, |s| {
+            self.lines.iter().filter(|l| s.matches(&l.line)).count()
+        });
+        self.search = search;
     }
 
     pub fn shows(&self, l: &LogLine) -> bool {
@@ -360,7 +385,7 @@ mod tests {
             entry(3, "GET /b 200"),
             entry(4, "POST /pay 502"),
         ]);
-        v.search = Some(Search::new(r"/pay 5\d\d"));
+        v.set_search(Some(Search::new(r"/pay 5\d\d")));
         assert_eq!(
             v.visible().len(),
             4,
@@ -409,5 +434,45 @@ mod tests {
             Some("1"),
             "selection follows its issue"
         );
+    }
+
+    #[test]
+    fn search_hits_follow_lines_in_and_out() {
+        let mut v = LogsView::new(10);
+        v.push(
+            (0..6)
+                .map(|i| {
+                    entry(
+                        i,
+                        &format!("line {i} {}", if i % 2 == 0 { "slow" } else { "ok" }),
+                    )
+                })
+                .collect(),
+        );
+        v.set_search(Some(Search::new("slow")));
+        assert_eq!(v.search_hits, 3);
+        for round in 0..5 {
+            let batch: Vec<LogEntry> = (0..7)
+                .map(|i| {
+                    let ts = 100 + round * 10 + i;
+                    entry(
+                        ts,
+                        &format!("x {ts} {}", if ts % 3 == 0 { "SLOW" } else { "ok" }),
+                    )
+                })
+                .collect();
+            v.push(batch);
+            let recount = v
+                .lines
+                .iter()
+                .filter(|l| l.line.to_lowercase().contains("slow"))
+                .count();
+            assert_eq!(v.search_hits, recount, "round {round}");
+        }
+        // More than the buffer holds at once.
+        v.push((1000..1025).map(|ts| entry(ts, "slow")).collect());
+        assert_eq!(v.search_hits, 10);
+        v.set_search(None);
+        assert_eq!(v.search_hits, 0);
     }
 }

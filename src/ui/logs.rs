@@ -121,7 +121,7 @@ fn status_line<'a>(logs: &LogsView, theme: &Theme) -> Line<'a> {
         Span::styled(format!("  │ {} lines", logs.lines.len()), theme.muted),
     ];
     if let Some(s) = &logs.search {
-        let hits = logs.lines.iter().filter(|l| s.matches(&l.line)).count();
+        let hits = logs.search_hits;
         spans.push(Span::styled(
             format!("  │ /{} {hits} matches (n N)", s.text),
             theme.key,

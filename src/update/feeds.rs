@@ -193,7 +193,7 @@ fn logs_key(state: &mut State, i: usize, action: &Action) -> Option<Vec<Effect>>
         }
         Action::Enter => logs.detail = logs.selected.is_some() && !logs.detail,
         Action::Back if logs.detail => logs.detail = false,
-        Action::Back if logs.search.is_some() => logs.search = None,
+        Action::Back if logs.search.is_some() => logs.set_search(None),
         Action::StartSearch => {
             state.input = Some(crate::state::Input {
                 purpose: InputPurpose::Search { panel: i },
@@ -230,10 +230,10 @@ pub fn submit_search(state: &mut State, panel: usize, text: &str) {
         return;
     };
     if text.trim().is_empty() {
-        logs.search = None;
+        logs.set_search(None);
         return;
     }
-    logs.search = Some(crate::state::feeds::Search::new(text));
+    logs.set_search(Some(crate::state::feeds::Search::new(text)));
     logs.selected = Some(logs.lines.len());
     if !logs.jump(false) {
         logs.selected = None;
