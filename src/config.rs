@@ -221,7 +221,7 @@ impl PanelKind {
     pub fn has_query(self) -> bool {
         !matches!(
             self,
-            PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors
+            PanelKind::Incidents | PanelKind::Logs | PanelKind::Errors | PanelKind::Oncall
         )
     }
     /// The source kind a panel of this kind reads, if any.
