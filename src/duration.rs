@@ -66,7 +66,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "w" => 604_800.0,
             _ => return Err(bad(text)),
         };
-        total += Duration::from_secs_f64(number * secs);
+        let too_long = || format!("`{text}` is too long a duration");
+        let part = Duration::try_from_secs_f64(number * secs).map_err(|_| too_long())?;
+        total = total.checked_add(part).ok_or_else(too_long)?;
     }
     Ok(total)
 }
@@ -133,6 +135,20 @@ mod tests {
         for bad in ["", "10", "s", "10x", "ten seconds", "-1s"] {
             let err = parse_duration(bad).expect_err(bad);
             assert!(err.contains("\"10s\""), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn too_long_is_an_error_not_a_panic() {
+        // Found by the config fuzz target (`refresh = "1011…1s"`): the conversion panicked.
+        let huge = format!("{}s", "9".repeat(400));
+        for text in [
+            "101111111111111111111111111111111111111s",
+            "10000000000000000000s10000000000000000000s",
+            &huge,
+        ] {
+            let err = parse_duration(text).expect_err(text);
+            assert!(err.contains("too long"), "{text}: {err}");
         }
     }
 

@@ -120,6 +120,13 @@ const BAD: &[(&str, &str, usize, &str, &[&str])] = &[
         &["not a duration", "\"10s\""],
     ),
     (
+        "refresh = \"10s\"",
+        "refresh = \"101111111111111111111111111111111111111s\"",
+        3,
+        "general.refresh",
+        &["too long a duration"],
+    ),
+    (
         "kind = \"stat\"",
         "kind = \"stats\"",
         14,

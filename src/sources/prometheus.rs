@@ -104,7 +104,9 @@ pub fn parse_response(
     };
     if env.status != "success" {
         return Err(SourceError::Api {
-            error_type: env.error_type.unwrap_or_else(|| format!("HTTP {status}")),
+            error_type: env
+                .error_type
+                .map_or_else(|| format!("HTTP {status}"), |t| crate::sanitize::line(&t)),
             message: crate::sanitize::line(&env.error.unwrap_or_default()),
         });
     }
@@ -339,7 +341,9 @@ pub fn parse_alerts(
     };
     if env.status != "success" {
         return Err(SourceError::Api {
-            error_type: env.error_type.unwrap_or_else(|| format!("HTTP {status}")),
+            error_type: env
+                .error_type
+                .map_or_else(|| format!("HTTP {status}"), |t| crate::sanitize::line(&t)),
             message: crate::sanitize::line(&env.error.unwrap_or_default()),
         });
     }
@@ -412,6 +416,25 @@ mod tests {
             })
         );
         assert!(matches!(e, Err(ref x) if x.retryable()));
+    }
+
+    #[test]
+    fn error_type_is_sanitized() {
+        // Found by the prometheus_response fuzz target: the error type went into the message raw.
+        let body = br#"{"status":"","errorType":"\b"}"#;
+        let e = parse_response(422, Some("application/json"), body);
+        assert_eq!(
+            e,
+            Err(SourceError::Api {
+                error_type: String::new(),
+                message: String::new()
+            })
+        );
+        let body = br#"{"status":"error","errorType":"bad\u001b]0;x\u0007_data","error":"e"}"#;
+        let e = parse_alerts(400, Some("application/json"), body);
+        assert!(
+            matches!(e, Err(SourceError::Api { ref error_type, .. }) if error_type == "bad_data")
+        );
     }
 
     #[test]
