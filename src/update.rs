@@ -404,7 +404,8 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             let history = p.cfg.history().as_secs_f64();
             if p.cfg.kind == crate::config::PanelKind::Timeseries {
                 // Evaluated on a fixed grid: a point once drawn keeps its place and value, and the
-                // chart only moves when a step has passed.
+                // chart only moves when a step has passed (the newest point, evaluated just
+                // ahead of now, follows the data).
                 let step = chart_step(history);
                 ((at - history).div_euclid(step) * step, step)
             } else {
