@@ -79,7 +79,9 @@ pub fn bounded(s: &str, keep_newlines: bool, max_chars: usize) -> String {
     clean(s, keep_newlines, max_chars)
 }
 
-fn is_invisible_format(c: char) -> bool {
+/// Invisible or direction-changing format characters: zero-width characters, bidi marks,
+/// embeddings, overrides and isolates, the BOM, interlinear annotations, the soft hyphen.
+pub fn is_invisible_format(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}'   // zero-width space/joiners, LRM, RLM
         | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides

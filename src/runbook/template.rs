@@ -192,15 +192,8 @@ fn render_arg(arg: &str, index: usize, inc: &Incident) -> Result<String, Templat
 /// confirmation differ from the one run.
 fn forbidden(c: char) -> bool {
     c.is_control()
-        || matches!(c,
-            '\u{200B}'..='\u{200F}'
-            | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{061C}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-            | '\u{00AD}')
+        || crate::sanitize::is_invisible_format(c)
+        || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
