@@ -120,13 +120,18 @@ fn serve(how: Misbehaviour) -> SocketAddr {
     addr
 }
 
-fn config(kind: &str, url: &str) -> Config {
-    let (extra, panel) = match kind {
+/// What a source of `kind` needs beyond its url, and the panel keys that show it.
+fn kind_parts(kind: &str) -> (&'static str, &'static str) {
+    match kind {
         "prometheus" => ("", "kind = \"stat\"\n  query = \"up\""),
         "alertmanager" => ("", "kind = \"incidents\""),
         "loki" => ("", "kind = \"logs\"\n  query = '{app=\"x\"}'"),
         _ => ("org = \"acme\"\n", "kind = \"errors\""),
-    };
+    }
+}
+
+fn config(kind: &str, url: &str) -> Config {
+    let (extra, panel) = kind_parts(kind);
     let text = format!(
         "[sources.s]\nkind = \"{kind}\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{extra}\n\
          [[pages]]\ntitle = \"P\"\n  [[pages.panels]]\n  title = \"X\"\n  source = \"s\"\n  {panel}\n"
@@ -266,12 +271,7 @@ fn serve_tls(name: &str) -> SocketAddr {
 
 /// Two sources of one kind: `s` at `url` with `tls` settings, `good` on plain HTTP; a panel each.
 fn two_sources(kind: &str, url: &str, tls: &str, good: SocketAddr) -> Config {
-    let (extra, panel) = match kind {
-        "prometheus" => ("", "kind = \"stat\"\n  query = \"up\""),
-        "alertmanager" => ("", "kind = \"incidents\""),
-        "loki" => ("", "kind = \"logs\"\n  query = '{app=\"x\"}'"),
-        _ => ("org = \"acme\"\n", "kind = \"errors\""),
-    };
+    let (extra, panel) = kind_parts(kind);
     let text = format!(
         "[sources.s]\nkind = \"{kind}\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{extra}{tls}\n\
          [sources.good]\nkind = \"{kind}\"\nurl = \"http://{good}\"\ntimeout = \"2s\"\n{extra}\n\
