@@ -103,8 +103,17 @@ fn small_panels_keep_the_person_on_call_and_mark_cuts() {
     let buf = draw(Some(&o), "alice", now, 24, 2);
     insta::assert_snapshot!("rotation_panel_small", to_text(&buf));
     let text = to_text(&buf);
-    assert!(text.starts_with(" On call: alice (you)"), "{text}");
+    // Too narrow for every row: the panel's title already says "On call", so the name leads.
+    assert!(text.starts_with(" alice (you)"), "{text}");
     assert!(!text.contains("Handoff"), "{text}");
+    let taller = to_text(&draw(Some(&o), "alice", now, 24, 6));
+    assert!(taller.contains(" Handoff in 2d 3h"), "{taller}");
+    let wide = to_text(&draw(Some(&o), "alice", now, 60, 6));
+    assert!(wide.contains(" On call: alice (you)"), "{wide}");
+    assert!(
+        wide.contains(" Handoff: ") && wide.contains(" · in 2d 3h"),
+        "{wide}"
+    );
     let narrow = to_text(&draw(Some(&o), "alice", now, 14, 4));
     assert!(narrow.lines().all(|l| l.chars().count() <= 14), "{narrow}");
     assert!(narrow.contains('…'), "{narrow}");

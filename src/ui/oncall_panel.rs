@@ -40,7 +40,13 @@ pub fn render(
         frame.render_widget(Paragraph::new(line), area);
         return;
     };
-    let mut rows = lines(o, user, tz, now, theme);
+    let mut rows = lines(o, user, tz, now, theme, false);
+    let width = |l: &Line<'_>| l.spans.iter().map(|s| s.content.width()).sum::<usize>();
+    if rows.iter().any(|l| width(l) > usize::from(area.width)) {
+        // Narrow: the panel's title already says "On call", and the countdown matters more than
+        // the wall-clock time of the handoff.
+        rows = lines(o, user, tz, now, theme, true);
+    }
     if usize::from(area.height) > rows.len() {
         // Room to breathe: a blank row under the name, like a heading.
         let head = 1 + usize::from(o.override_until.is_some());
@@ -56,12 +62,20 @@ pub fn render(
 }
 
 /// The rows, most important first.
-fn lines(o: &OnCall, user: &str, tz: Tz, now: DateTime<Utc>, theme: &Theme) -> Vec<Line<'static>> {
+fn lines(
+    o: &OnCall,
+    user: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    narrow: bool,
+) -> Vec<Line<'static>> {
     let you = |name: &str| -> Option<Span<'static>> {
         is_user(name, user).then(|| Span::styled(" (you)", theme.key))
     };
+    let label = if narrow { " " } else { " On call: " };
     let mut head = vec![
-        Span::styled(" On call: ", theme.text),
+        Span::styled(label, theme.text),
         Span::styled(o.now.clone(), theme.title),
     ];
     head.extend(you(&o.now));
@@ -78,14 +92,16 @@ fn lines(o: &OnCall, user: &str, tz: Tz, now: DateTime<Utc>, theme: &Theme) -> V
     ];
     next.extend(you(&o.next));
     rows.push(Line::from(next));
-    rows.push(Line::from(Span::styled(
+    let left = countdown((o.handoff_at - now).num_seconds());
+    let handoff = if narrow {
+        format!(" Handoff in {left}")
+    } else {
         format!(
-            " Handoff: {} · in {}",
-            format_when(o.handoff_at, tz, now),
-            countdown((o.handoff_at - now).num_seconds())
-        ),
-        theme.muted,
-    )));
+            " Handoff: {} · in {left}",
+            format_when(o.handoff_at, tz, now)
+        )
+    };
+    rows.push(Line::from(Span::styled(handoff, theme.muted)));
     rows
 }
 
