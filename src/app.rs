@@ -14,6 +14,7 @@ use crate::update::update;
 use chrono::Utc;
 use crossterm::event::{Event as CtEvent, EventStream, KeyEventKind};
 use futures::StreamExt;
+use std::io;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -172,8 +173,8 @@ pub async fn run(
                     exec.run(effect);
                 }
             }
-            if clear {
-                guard.terminal.clear()?;
+            if clear && let Err(e) = guard.terminal.clear() {
+                return Ok(terminal_error(e)?);
             }
         }
         if state.should_quit {
@@ -183,24 +184,47 @@ pub async fn run(
         let gap = if urgent { frame_gap } else { data_gap };
         let due = last_draw.is_none_or(|at| at.elapsed() >= gap);
         if state.dirty && due {
-            // Synchronized output (DEC 2026): terminals that know it show the frame at once.
-            crossterm::execute!(
-                std::io::stdout(),
-                crossterm::terminal::BeginSynchronizedUpdate
-            )?;
-            guard
-                .terminal
-                .draw(|f| crate::ui::draw(f, &state, &themes[state.theme % themes.len()]))?;
-            crossterm::execute!(
-                std::io::stdout(),
-                crossterm::terminal::EndSynchronizedUpdate
-            )?;
+            if let Err(e) = draw(&mut guard, &state, &themes[state.theme % themes.len()]) {
+                return Ok(terminal_error(e)?);
+            }
             state.dirty = false;
             urgent = false;
             last_draw = Some(Instant::now());
         }
     }
     Ok(())
+}
+
+/// One frame, as one synchronized update (DEC 2026): terminals that know it show it at once.
+fn draw(guard: &mut TerminalGuard, state: &State, theme: &crate::theme::Theme) -> io::Result<()> {
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )?;
+    guard.terminal.draw(|f| crate::ui::draw(f, state, theme))?;
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EndSynchronizedUpdate
+    )
+}
+
+/// A write to the terminal failed. When the terminal is gone (the SSH session dropped, the pane
+/// was killed) the hangup is on its way: leave quietly, writing nothing more to it.
+fn terminal_error(e: io::Error) -> io::Result<()> {
+    if terminal_gone(&e) {
+        crate::tui::abandon();
+        return Ok(());
+    }
+    Err(e)
+}
+
+/// EIO is what a write to a pty whose other end has closed returns; the others are pipes and
+/// sockets that were closed.
+fn terminal_gone(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+        || e.kind() == io::ErrorKind::ConnectionReset
+        || e.raw_os_error() == Some(5)
+        || e.raw_os_error() == Some(6)
 }
 
 /// Panels that have had an answer (data or an error) since they were set up.

@@ -12,7 +12,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     match dispatch(cli).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("oncall: {e:#}");
+            // Not `eprintln!`: it panics when stderr is a terminal that has gone away.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "oncall: {e:#}");
             ExitCode::from(2)
         }
     }

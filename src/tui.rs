@@ -6,6 +6,7 @@ use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout};
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
@@ -17,7 +18,10 @@ static MOUSE: AtomicBool = AtomicBool::new(false);
 
 /// Owns the terminal while the dashboard runs; restores it when dropped.
 pub struct TerminalGuard {
-    pub terminal: Term,
+    /// Never dropped: ratatui's own drop shows the cursor and reports a failure on stderr, which
+    /// panics once the terminal is gone (hangup). `restore` shows the cursor when there is a
+    /// terminal to show it on; the buffers go with the process.
+    pub terminal: ManuallyDrop<Term>,
 }
 
 impl TerminalGuard {
@@ -26,7 +30,9 @@ impl TerminalGuard {
         enter_screen()?;
         let terminal = Terminal::new(CrosstermBackend::new(io::stdout()));
         match terminal {
-            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Ok(terminal) => Ok(TerminalGuard {
+                terminal: ManuallyDrop::new(terminal),
+            }),
             Err(e) => {
                 let _ = restore();
                 Err(e)

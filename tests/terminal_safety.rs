@@ -264,3 +264,60 @@ fn ctrl_c_and_sigterm_restore_the_terminal_and_exit() {
         );
     }
 }
+
+/// The SSH session drops or the pane is killed: the dashboard must leave at once, quietly, with
+/// nothing left running (a write to the vanished terminal used to end in a panic).
+#[test]
+fn a_terminal_that_goes_away_ends_the_dashboard_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = format!("oncall-hup-{}", std::process::id());
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n",
+    )
+    .unwrap();
+    let rc = dir.path().join("rc");
+    // The shell ignores the hangup so that it lives to write down how the dashboard ended.
+    let cmd = format!(
+        "trap '' HUP; ONCALL_DATA_DIR={d} {bin} --config {cfg}; echo $? > {rc}",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_oncall"),
+        cfg = cfg.display(),
+        rc = rc.display(),
+    );
+    tm(
+        &sock,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let screen = tm(&sock, &["capture-pane", "-p", "-t", "t"]);
+    assert!(screen.contains("prom ✗"), "not running:\n{screen}");
+    let gone = std::time::Instant::now();
+    tm(&sock, &["kill-server"]);
+    while !rc.exists() && gone.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let code = std::fs::read_to_string(&rc).unwrap_or_default();
+    assert_eq!(
+        code.trim(),
+        "0",
+        "exit status after the terminal went away (101 is a panic; empty: still running after {:?})",
+        gone.elapsed()
+    );
+    assert!(
+        gone.elapsed() < Duration::from_secs(1),
+        "took {:?} to leave",
+        gone.elapsed()
+    );
+}
