@@ -70,8 +70,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         let part = Duration::try_from_secs_f64(number * secs).map_err(|_| too_long())?;
         total = total.checked_add(part).ok_or_else(too_long)?;
     }
+    if total > MAX {
+        return Err(format!(
+            "`{text}` is too long a duration (at most {}d)",
+            MAX.as_secs() / 86_400
+        ));
+    }
     Ok(total)
 }
+
+/// The longest duration a config may hold: ten years is beyond any refresh, range, window or
+/// rotation, and keeps every clock and timer arithmetic far from overflowing.
+pub const MAX: Duration = Duration::from_secs(3650 * 86_400);
 
 fn bad(text: &str) -> String {
     format!(
@@ -149,6 +159,21 @@ mod tests {
         ] {
             let err = parse_duration(text).expect_err(text);
             assert!(err.contains("too long"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn durations_past_ten_years_are_refused() {
+        assert_eq!(
+            parse_duration("3650d").unwrap(),
+            Duration::from_secs(3650 * 86_400)
+        );
+        for text in ["3651d", "10000000000000000000s", "521w4d", "87601h"] {
+            let err = parse_duration(text).expect_err(text);
+            assert!(
+                err.contains("too long") && err.contains("3650d"),
+                "{text}: {err}"
+            );
         }
     }
 

@@ -127,6 +127,13 @@ const BAD: &[(&str, &str, usize, &str, &[&str])] = &[
         &["too long a duration"],
     ),
     (
+        "refresh = \"10s\"",
+        "refresh = \"10000000000000000000s\"",
+        3,
+        "general.refresh",
+        &["too long a duration", "at most 3650d"],
+    ),
+    (
         "kind = \"stat\"",
         "kind = \"stats\"",
         14,
