@@ -287,3 +287,59 @@ async fn tail_reports_refused_handshakes_and_stops_when_nobody_listens() {
     );
     assert!(matches!(bad, Err(SourceError::Setup(_))));
 }
+
+/// The live tail over `wss://` trusts what the HTTP client trusts: the public roots plus the
+/// source's `ca_file`, or anything with `tls_insecure`; a refused certificate is named.
+#[tokio::test]
+async fn wss_tail_honours_ca_file_and_tls_insecure() {
+    let right = support_loki::start_wss_tail_server("localhost", "over tls").await;
+    let wrong = support_loki::start_wss_tail_server("wrong-host", "never seen").await;
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let tail = |port: u16, tweak: &dyn Fn(&mut SourceConfig)| {
+        let mut cfg = cfg(&format!("https://localhost:{port}"), None);
+        cfg.timeout = oncall::duration::Dur(Duration::from_secs(3));
+        tweak(&mut cfg);
+        let (tx, rx) = mpsc::unbounded_channel();
+        (spawn_tail(&cfg, QUERY.into(), BASE_NS, tx).unwrap(), rx)
+    };
+
+    // The fixture CA is not a public root: without ca_file the certificate is refused.
+    let (handle, mut rx) = tail(right.port(), &|_| {});
+    expect_disconnected(&mut rx, &["TLS: ", "certificate"]).await;
+    handle.abort();
+
+    // With ca_file, the same server is followed.
+    let (handle, mut rx) = tail(right.port(), &|c| c.ca_file = Some(ca.clone()));
+    assert_eq!(next(&mut rx).await, TailEvent::Connected);
+    assert_eq!(
+        lines(next(&mut rx).await),
+        [(BASE_NS, "over tls".to_string())]
+    );
+    handle.abort();
+
+    // tls_insecure accepts it without the CA.
+    let (handle, mut rx) = tail(right.port(), &|c| c.tls_insecure = true);
+    assert_eq!(next(&mut rx).await, TailEvent::Connected);
+    assert_eq!(
+        lines(next(&mut rx).await),
+        [(BASE_NS, "over tls".to_string())]
+    );
+    handle.abort();
+
+    // The CA is trusted but the certificate is for another host: refused, and said so.
+    let (handle, mut rx) = tail(wrong.port(), &|c| c.ca_file = Some(ca.clone()));
+    expect_disconnected(&mut rx, &["TLS: ", "localhost", "wrong.example"]).await;
+    handle.abort();
+
+    // A ca_file that is not a certificate is a setup error, as for the HTTP client.
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate\n").unwrap();
+    let mut bad = cfg(&format!("https://localhost:{}", right.port()), None);
+    bad.ca_file = Some(junk);
+    let err = spawn_tail(&bad, QUERY.into(), 0, mpsc::unbounded_channel().0).unwrap_err();
+    assert!(
+        matches!(&err, SourceError::Setup(m) if m.contains("ca_file") && m.contains("junk.pem")),
+        "{err:?}"
+    );
+}

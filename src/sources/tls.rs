@@ -3,7 +3,13 @@
 //! valid for name …; certificate is only valid for DnsName(…)"); this finds the rustls error in
 //! the chain and names the problem: the host name, the issuer, the dates.
 
-use rustls::{CertificateError, Error as TlsError};
+use crate::config::SourceConfig;
+use crate::sources::SourceError;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, Error as TlsError, SignatureScheme};
+use std::sync::Arc;
 
 /// The rustls error behind a request error, if the failure was TLS.
 pub fn find<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a TlsError> {
@@ -77,6 +83,95 @@ fn bare_name(presented: &str) -> String {
         .and_then(|(_, rest)| rest.strip_suffix(')'))
         .unwrap_or(presented);
     inner.trim_matches('"').to_string()
+}
+
+/// The TLS settings of the Loki live tail (`wss://`), the same as the HTTP client's: the public
+/// roots, plus the source's `ca_file`; with `tls_insecure`, no certificate check at all.
+pub fn ws_connector(cfg: &SourceConfig) -> Result<tokio_tungstenite::Connector, SourceError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SourceError::Setup(format!("TLS setup: {e}")))?;
+    let config = if cfg.tls_insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(ca) = &cfg.ca_file {
+            let bad = |e: &dyn std::fmt::Display| {
+                SourceError::Setup(format!(
+                    "ca_file {} is not a PEM certificate: {e}",
+                    ca.display()
+                ))
+            };
+            let pem = std::fs::read(ca).map_err(|e| {
+                SourceError::Setup(format!("cannot read ca_file {}: {e}", ca.display()))
+            })?;
+            let mut found = 0;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+                found += 1;
+            }
+            if found == 0 {
+                return Err(bad(&"no certificate in it"));
+            }
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(tokio_tungstenite::Connector::Rustls(Arc::new(config)))
+}
+
+/// `tls_insecure`: any certificate is accepted (signatures are still checked, so the handshake
+/// itself is sound).
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, TlsError> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,8 @@ struct Target {
     query: String,
     headers: HeaderMap,
     timeout: Duration,
+    /// TLS for `wss://`: the public roots and the source's `ca_file`, or `tls_insecure`.
+    tls: Option<tokio_tungstenite::Connector>,
 }
 
 /// Spawns a task that follows `/loki/api/v1/tail` (ws:// or wss:// from the source URL, with the
@@ -54,11 +56,18 @@ pub fn spawn_tail(
     start_ns: i128,
     tx: UnboundedSender<TailEvent>,
 ) -> Result<JoinHandle<()>, SourceError> {
+    let url = tail_url(&cfg.url)?;
+    let tls = if url.starts_with("wss://") {
+        Some(crate::sources::tls::ws_connector(cfg)?)
+    } else {
+        None
+    };
     let target = Target {
-        url: tail_url(&cfg.url)?,
+        url,
         query,
         headers: ws_headers(cfg)?,
         timeout: cfg.timeout.0,
+        tls,
     };
     Ok(tokio::spawn(follow(target, start_ns, tx)))
 }
@@ -161,7 +170,12 @@ async fn connect(target: &Target, start: i128) -> Result<Ws, String> {
         .map_err(|e| describe(&e))?;
     request.headers_mut().extend(target.headers.clone());
     let config = WebSocketConfig::default().max_message_size(Some(MAX_BODY));
-    let handshake = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    let handshake = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(config),
+        true,
+        target.tls.clone(),
+    );
     match tokio::time::timeout(target.timeout, handshake).await {
         Err(_) => Err(format!(
             "timed out after {}",
@@ -173,6 +187,9 @@ async fn connect(target: &Target, start: i128) -> Result<Ws, String> {
 }
 
 fn describe(e: &WsError) -> String {
+    if let Some(t) = crate::sources::tls::find(e) {
+        return format!("TLS: {}", crate::sources::tls::describe(t));
+    }
     match e {
         WsError::Http(resp) => {
             let body = resp.body().as_deref().unwrap_or_default();
