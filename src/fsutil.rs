@@ -32,6 +32,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
+    sweep_stale(&dir);
     sync_dir(&dir)
 }
 
@@ -54,7 +55,53 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()
     };
     let _ = std::fs::remove_file(&tmp);
     placed?;
+    sweep_stale(&dir);
     sync_dir(&dir)
+}
+
+/// Removes the temporary files that a killed writer left in `dir` (`.{name}.{pid}.{n}.tmp` of a
+/// process that is no longer running; where that cannot be known, of one older than a day).
+/// Best effort: a file that cannot be removed stays.
+fn sweep_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = temp_owner(&name.to_string_lossy()) else {
+            continue;
+        };
+        if pid != own && !running(pid, &e.path()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The writer's pid in a temporary file name from [`write_temp`], if it is one.
+fn temp_owner(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = inner.rsplitn(3, '.');
+    let n = parts.next()?;
+    let pid = parts.next()?;
+    let target = parts.next()?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if target.is_empty() || !digits(n) || !digits(pid) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether the process `pid` that wrote `tmp` may still be writing it.
+fn running(pid: u32, tmp: &Path) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        return proc.join(pid.to_string()).exists();
+    }
+    let day = std::time::Duration::from_secs(86_400);
+    std::fs::metadata(tmp)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < day))
 }
 
 /// Creates a directory and its missing parents, and makes the new entries durable (each new
@@ -186,6 +233,33 @@ mod tests {
     fn mode_of(p: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn temporary_files_of_killed_writers_are_swept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("INC-1.md");
+        // Above the kernel's largest pid (2^22): no such process.
+        let dead = dir.path().join(".INC-2.md.4194399.0.tmp");
+        let alive = dir
+            .path()
+            .join(format!(".INC-3.md.{}.7.tmp", std::process::id()));
+        let other = dir.path().join(".notes.tmp");
+        for f in [&dead, &alive, &other] {
+            std::fs::write(f, b"partial").expect("write");
+        }
+        write_atomic(&p, b"whole\n", None).expect("write");
+        let left = names(dir.path());
+        assert!(
+            !left.contains(&".INC-2.md.4194399.0.tmp".to_string()),
+            "{left:?}"
+        );
+        // Ours (a write may be under way) and files that are not ours stay.
+        assert!(alive.exists() && other.exists(), "{left:?}");
+        assert_eq!(temp_owner(".a.b.md.12.3.tmp"), Some(12));
+        for name in [".x.12.tmp", "x.12.3.tmp", ".x.1a.3.tmp", ".x..3.tmp"] {
+            assert_eq!(temp_owner(name), None, "{name}");
+        }
     }
 
     #[test]
