@@ -49,7 +49,9 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
 
 fn draw_board(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     let area = frame.area();
-    frame.render_widget(Block::default().style(theme.background), area);
+    if theme.background != Style::default() {
+        frame.render_widget(Block::default().style(theme.background), area);
+    }
     let banner_h = u16::from(state.notify.banner.is_some());
     let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
