@@ -452,26 +452,58 @@ pub(crate) fn truncate(text: &str, width: u16) -> String {
     out
 }
 
-/// "warn ≥ 0.5% · crit ≥ 1%" for a panel's thresholds.
+/// "warn ≥ 0.5% · crit ≥ 1%" for a panel's thresholds, in `width` columns: narrower, the
+/// status marks stand for the words ("▲ ≥0.5% · ✖ ≥1%", then "▲0.5% ✖1%"), and only then is the
+/// text cut.
 pub(crate) fn threshold_caption(
     t: Option<&crate::config::Thresholds>,
     unit: crate::config::Unit,
+    width: u16,
 ) -> Option<String> {
     let t = t?;
     let op = match t.direction {
         crate::config::Direction::Above => "≥",
         crate::config::Direction::Below => "≤",
     };
-    let parts: Vec<String> = [("warn", t.warn), ("crit", t.crit)]
-        .iter()
-        .filter_map(|(n, v)| v.map(|v| format!("{n} {op} {}", crate::format::value(v, unit, None))))
+    let levels: Vec<(&str, &str, String)> = [("warn", "▲", t.warn), ("crit", "✖", t.crit)]
+        .into_iter()
+        .filter_map(|(word, mark, v)| v.map(|v| (word, mark, crate::format::value(v, unit, None))))
         .collect();
-    (!parts.is_empty()).then(|| parts.join(" · "))
+    if levels.is_empty() {
+        return None;
+    }
+    let join = |f: &dyn Fn(&(&str, &str, String)) -> String, sep: &str| {
+        levels.iter().map(f).collect::<Vec<_>>().join(sep)
+    };
+    let forms = [
+        join(&|(w, _, v)| format!("{w} {op} {v}"), " · "),
+        join(&|(_, m, v)| format!("{m} {op}{v}"), " · "),
+        join(&|(_, m, v)| format!("{m}{v}"), " "),
+    ];
+    let fits = |s: &String| unicode_width::UnicodeWidthStr::width(s.as_str()) <= usize::from(width);
+    let chosen = forms.iter().find(|s| fits(s)).unwrap_or(&forms[2]);
+    Some(truncate(chosen, width))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threshold_captions_shrink_before_they_are_cut() {
+        let t = crate::config::Thresholds {
+            warn: Some(0.5),
+            crit: Some(1.0),
+            direction: crate::config::Direction::default(),
+        };
+        let unit = crate::config::Unit::Percent;
+        let at = |w| threshold_caption(Some(&t), unit, w).unwrap_or_default();
+        assert_eq!(at(40), "warn ≥ 0.5% · crit ≥ 1%");
+        assert_eq!(at(18), "▲ ≥0.5% · ✖ ≥1%");
+        assert_eq!(at(11), "▲0.5% ✖1%");
+        assert_eq!(at(6), "▲0.5%…");
+        assert_eq!(threshold_caption(None, unit, 40), None);
+    }
 
     #[test]
     fn spare_lines_go_to_charts() {

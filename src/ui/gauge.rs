@@ -36,9 +36,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         );
     }
     if area.height >= 3 {
-        if let Some(c) = super::threshold_caption(p.cfg.thresholds.as_ref(), p.cfg.unit) {
+        if let Some(c) = super::threshold_caption(p.cfg.thresholds.as_ref(), p.cfg.unit, area.width)
+        {
             frame.render_widget(
-                Paragraph::new(super::truncate(&c, area.width))
+                Paragraph::new(c)
                     .style(theme.muted)
                     .alignment(Alignment::Center),
                 Rect::new(area.x, area.bottom() - 1, area.width, 1),

@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
             .alignment(Alignment::Center),
         value_row,
     );
-    let caption = super::threshold_caption(p.cfg.thresholds.as_ref(), p.cfg.unit);
+    let caption = super::threshold_caption(p.cfg.thresholds.as_ref(), p.cfg.unit, area.width);
     let spark_h = area
         .height
         .saturating_sub(1)
@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         if area.height >= 3 {
             let r = Rect::new(area.x, area.bottom() - 1, area.width, 1);
             frame.render_widget(
-                Paragraph::new(super::truncate(&c, area.width))
+                Paragraph::new(c)
                     .style(theme.muted)
                     .alignment(Alignment::Center),
                 r,
