@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support_tls;
+
 use oncall::config::Config;
 use oncall::headless::Headless;
 use oncall::state::SourceStatus;
@@ -175,14 +177,6 @@ async fn an_unresolvable_host_is_a_source_error() {
     assert!(err.contains("cannot connect"), "{err}");
 }
 
-/// The test certificates (see `tests/fixtures/tls/make.sh`): a private CA and two server
-/// certificates it signed, for `localhost`/127.0.0.1 and for `wrong.example` only.
-fn tls_fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tls")
-        .join(name)
-}
-
 /// A well-formed, empty answer for each API the panels below ask.
 fn good_answer(path: &str) -> &'static str {
     if path.starts_with("/api/v1/alerts") {
@@ -236,22 +230,7 @@ fn serve_well() -> SocketAddr {
 /// An HTTPS server on loopback with the certificate `name` (`localhost` or `wrong-host`),
 /// answering well to whoever completes the handshake.
 fn serve_tls(name: &str) -> SocketAddr {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(tls_fixture(&format!("{name}.pem")))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-    let key = PrivateKeyDer::from_pem_file(tls_fixture(&format!("{name}.key"))).unwrap();
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let config = std::sync::Arc::new(config);
+    let config = support_tls::server_config(name);
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -293,7 +272,7 @@ async fn a_certificate_for_another_host_is_named_and_only_its_source_fails() {
     let wrong = serve_tls("wrong-host");
     let right = serve_tls("localhost");
     let good = serve_well();
-    let ca = tls_fixture("ca.pem");
+    let ca = support_tls::fixture("ca.pem");
     let trust = format!("ca_file = \"{}\"\n", ca.display());
     let mut report = Vec::new();
     for kind in ["prometheus", "alertmanager", "loki", "sentry"] {

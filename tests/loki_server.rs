@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod support_loki;
+mod support_tls;
 
 use oncall::config::{SourceConfig, SourceKind};
 use oncall::sources::SourceError;
@@ -294,7 +295,7 @@ async fn tail_reports_refused_handshakes_and_stops_when_nobody_listens() {
 async fn wss_tail_honours_ca_file_and_tls_insecure() {
     let right = support_loki::start_wss_tail_server("localhost", "over tls").await;
     let wrong = support_loki::start_wss_tail_server("wrong-host", "never seen").await;
-    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let ca = support_tls::fixture("ca.pem");
     let tail = |port: u16, tweak: &dyn Fn(&mut SourceConfig)| {
         let mut cfg = cfg(&format!("https://localhost:{port}"), None);
         cfg.timeout = oncall::duration::Dur(Duration::from_secs(3));

@@ -183,14 +183,20 @@ title = "Hostile"
 
 /// Starts the dashboard in a tmux pane running a shell that reports its exit.
 fn dashboard_in_tmux(sock: &str, dir: &Path) {
+    dashboard_in_shell(sock, dir, |run| format!("{run}; echo EXITED $?; sleep 10"));
+}
+
+/// Starts the dashboard (source down) in a tmux pane, inside the shell command `shell` makes of
+/// the command line that runs it, and waits until it is drawn.
+fn dashboard_in_shell(sock: &str, dir: &Path, shell: impl Fn(&str) -> String) {
     let cfg = dir.join("c.toml");
     std::fs::write(
         &cfg,
         "[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n",
     )
     .unwrap();
-    let cmd = format!(
-        "ONCALL_DATA_DIR={} {} --config {}; echo EXITED $?; sleep 10",
+    let run = format!(
+        "ONCALL_DATA_DIR={} {} --config {}",
         dir.display(),
         env!("CARGO_BIN_EXE_oncall"),
         cfg.display()
@@ -206,7 +212,7 @@ fn dashboard_in_tmux(sock: &str, dir: &Path) {
             "100",
             "-y",
             "30",
-            &cmd,
+            &shell(&run),
         ],
     );
     std::thread::sleep(Duration::from_secs(2));
@@ -271,38 +277,11 @@ fn ctrl_c_and_sigterm_restore_the_terminal_and_exit() {
 fn a_terminal_that_goes_away_ends_the_dashboard_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let sock = format!("oncall-hup-{}", std::process::id());
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        "[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n",
-    )
-    .unwrap();
     let rc = dir.path().join("rc");
     // The shell ignores the hangup so that it lives to write down how the dashboard ended.
-    let cmd = format!(
-        "trap '' HUP; ONCALL_DATA_DIR={d} {bin} --config {cfg}; echo $? > {rc}",
-        d = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_oncall"),
-        cfg = cfg.display(),
-        rc = rc.display(),
-    );
-    tm(
-        &sock,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &cmd,
-        ],
-    );
-    std::thread::sleep(Duration::from_secs(2));
-    let screen = tm(&sock, &["capture-pane", "-p", "-t", "t"]);
-    assert!(screen.contains("prom ✗"), "not running:\n{screen}");
+    dashboard_in_shell(&sock, dir.path(), |run| {
+        format!("trap '' HUP; {run}; echo $? > {}", rc.display())
+    });
     let gone = std::time::Instant::now();
     tm(&sock, &["kill-server"]);
     while !rc.exists() && gone.elapsed() < Duration::from_secs(5) {
