@@ -106,6 +106,36 @@ pub struct Incident {
     pub silence_id: Option<String>,
 }
 
+impl Incident {
+    /// A new open incident: not acknowledged, no text, labels or links yet (set what applies).
+    pub fn open(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        severity: Severity,
+        source: impl Into<String>,
+        started_at: DateTime<Utc>,
+    ) -> Incident {
+        Incident {
+            id: id.into(),
+            title: title.into(),
+            severity,
+            state: IncidentState::Open,
+            source: source.into(),
+            started_at,
+            acked_by: None,
+            acked_at: None,
+            resolved_at: None,
+            summary: String::new(),
+            description: String::new(),
+            runbook: None,
+            generator_url: None,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            silence_id: None,
+        }
+    }
+}
+
 /// Sort key: open before acknowledged before resolved; then P0 first; then oldest first.
 pub fn sort_key(i: &Incident) -> (IncidentState, Severity, DateTime<Utc>, &str) {
     (i.state, i.severity, i.started_at, i.id.as_str())
@@ -131,22 +161,9 @@ pub fn from_journal(id: &str, events: &[journal::Event]) -> Option<Incident> {
                         .is_some_and(|i| i.state == IncidentState::Resolved);
                 if fresh {
                     inc = Some(Incident {
-                        id: id.to_string(),
-                        title: title.clone(),
-                        severity: *severity,
-                        state: IncidentState::Open,
-                        source: source.clone(),
-                        started_at: e.ts,
-                        acked_by: None,
-                        acked_at: None,
-                        resolved_at: None,
                         summary: summary.clone(),
-                        description: String::new(),
-                        runbook: None,
-                        generator_url: None,
                         labels: labels.clone(),
-                        annotations: BTreeMap::new(),
-                        silence_id: None,
+                        ..Incident::open(id, title.clone(), *severity, source.clone(), e.ts)
                     });
                 }
             }

@@ -25,25 +25,15 @@ fn ev(hhmm: &str, kind: EventKind) -> Event {
 
 fn incident(sev: Severity, state: IncidentState) -> Incident {
     Incident {
-        id: "am:abc".into(),
-        title: "AppDown".into(),
-        severity: sev,
         state,
-        source: "am".into(),
-        started_at: at("11:05"),
-        acked_by: None,
-        acked_at: None,
-        resolved_at: None,
         summary: "App is down: 0 of 3 replicas ready".into(),
         description: "All pods OOMKilled.\nSee the dashboard.".into(),
         runbook: Some("https://wiki.example.com/runbooks/app-down".into()),
-        generator_url: None,
         labels: [("alertname", "AppDown"), ("priority", "P0")]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        annotations: BTreeMap::new(),
-        silence_id: None,
+        ..Incident::open("am:abc", "AppDown", sev, "am", at("11:05"))
     }
 }
 

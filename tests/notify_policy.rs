@@ -18,22 +18,9 @@ fn at(secs: i64) -> DateTime<Utc> {
 
 fn inc(id: &str, severity: Severity) -> Incident {
     Incident {
-        id: id.to_string(),
-        title: id.to_string(),
-        severity,
-        state: IncidentState::Open,
-        source: "am".into(),
-        started_at: t0() - TimeDelta::minutes(3),
-        acked_by: None,
-        acked_at: None,
-        resolved_at: None,
         summary: format!("{id} is failing"),
-        description: String::new(),
-        runbook: None,
-        generator_url: None,
         labels: BTreeMap::from([("service".to_string(), "checkout".to_string())]),
-        annotations: BTreeMap::new(),
-        silence_id: None,
+        ..Incident::open(id, id, severity, "am", t0() - TimeDelta::minutes(3))
     }
 }
 

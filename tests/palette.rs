@@ -13,7 +13,6 @@ use oncall::state::{Page, State};
 use oncall::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::collections::BTreeMap;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 3, 12, 0).unwrap()
@@ -21,22 +20,8 @@ fn t0() -> DateTime<Utc> {
 
 fn incident(id: &str, title: &str, severity: Severity, state: IncidentState) -> Incident {
     Incident {
-        id: id.into(),
-        title: title.into(),
-        severity,
         state,
-        source: "am".into(),
-        started_at: t0(),
-        acked_by: None,
-        acked_at: None,
-        resolved_at: None,
-        summary: String::new(),
-        description: String::new(),
-        runbook: None,
-        generator_url: None,
-        labels: BTreeMap::new(),
-        annotations: BTreeMap::new(),
-        silence_id: None,
+        ..Incident::open(id, title, severity, "am", t0())
     }
 }
 

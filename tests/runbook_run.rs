@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::DateTime;
-use oncall::incidents::{Incident, IncidentState, Severity};
+use oncall::incidents::{Incident, Severity};
 use oncall::runbook::run::{MAX_LINES, TAIL_LINES};
 use oncall::runbook::{RunEvent, TemplateError, render_argv, spawn};
 use std::time::{Duration, Instant};
@@ -12,25 +12,18 @@ use tokio::sync::mpsc;
 
 fn incident(labels: &[(&str, &str)]) -> Incident {
     Incident {
-        id: "am:0f3a".into(),
-        title: "AppDown".into(),
-        severity: Severity::P0,
-        state: IncidentState::Open,
-        source: "am".into(),
-        started_at: DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-        acked_by: None,
-        acked_at: None,
-        resolved_at: None,
         summary: "app is down".into(),
-        description: String::new(),
-        runbook: None,
-        generator_url: None,
         labels: labels
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        annotations: Default::default(),
-        silence_id: None,
+        ..Incident::open(
+            "am:0f3a",
+            "AppDown",
+            Severity::P0,
+            "am",
+            DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+        )
     }
 }
 

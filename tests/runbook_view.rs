@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::DateTime;
-use oncall::incidents::{Incident, IncidentState, Severity};
+use oncall::incidents::{Incident, Severity};
 use oncall::runbook::{
     CommandConfig, Confirm, OutputPane, RunEvent, Viewer, render_commands, render_confirm,
     visible_commands,
@@ -28,26 +28,18 @@ fn draw(w: u16, h: u16, f: impl FnOnce(&mut ratatui::Frame<'_>, Rect)) -> Buffer
 
 fn incident() -> Incident {
     Incident {
-        id: "am:0f3a".into(),
-        title: "AppDown".into(),
-        severity: Severity::P0,
-        state: IncidentState::Open,
-        source: "am".into(),
-        started_at: DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-        acked_by: None,
-        acked_at: None,
-        resolved_at: None,
-        summary: String::new(),
-        description: String::new(),
-        runbook: None,
-        generator_url: None,
         labels: [
             ("deployment".to_string(), "checkout api".to_string()),
             ("namespace".to_string(), "prod".to_string()),
         ]
         .into(),
-        annotations: Default::default(),
-        silence_id: None,
+        ..Incident::open(
+            "am:0f3a",
+            "AppDown",
+            Severity::P0,
+            "am",
+            DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+        )
     }
 }
 

@@ -11,7 +11,7 @@
 
 use chrono::DateTime;
 use libfuzzer_sys::fuzz_target;
-use oncall::incidents::{Incident, IncidentState, Severity};
+use oncall::incidents::{Incident, Severity};
 use oncall::runbook::template::{check_argv, render_argv};
 use oncall_fuzz::is_invisible_format;
 use std::collections::BTreeMap;
@@ -64,22 +64,15 @@ fuzz_target!(|data: &[u8]| {
     let title = text(next());
     let severity = Severity::ALL[usize::from(next().first().copied().unwrap_or(0)) % 5];
     let incident = Incident {
-        id,
-        title,
-        severity,
-        state: IncidentState::Open,
-        source: "am".into(),
-        started_at: DateTime::from_timestamp(1_795_800_000, 0).expect("valid time"),
-        acked_by: None,
-        acked_at: None,
-        resolved_at: None,
-        summary: String::new(),
-        description: String::new(),
-        runbook: None,
-        generator_url: None,
         labels,
         annotations,
-        silence_id: None,
+        ..Incident::open(
+            id,
+            title,
+            severity,
+            "am",
+            DateTime::from_timestamp(1_795_800_000, 0).expect("valid time"),
+        )
     };
 
     let checked = check_argv(&argv);

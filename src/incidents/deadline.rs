@@ -176,7 +176,6 @@ pub fn short(d: Duration) -> String {
 mod tests {
     use super::*;
     use crate::duration::Dur;
-    use std::collections::BTreeMap;
 
     const MADRID: Tz = chrono_tz::Europe::Madrid;
 
@@ -187,24 +186,7 @@ mod tests {
     }
 
     fn incident(sev: Severity, start: &str) -> Incident {
-        Incident {
-            id: "am:1".into(),
-            title: "AppDown".into(),
-            severity: sev,
-            state: IncidentState::Open,
-            source: "am".into(),
-            started_at: at(start),
-            acked_by: None,
-            acked_at: None,
-            resolved_at: None,
-            summary: String::new(),
-            description: String::new(),
-            runbook: None,
-            generator_url: None,
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
-            silence_id: None,
-        }
+        Incident::open("am:1", "AppDown", sev, "am", at(start))
     }
 
     fn days(n: u64) -> Target {

@@ -133,7 +133,7 @@ fn under(base_dir: &Path, path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incidents::{IncidentState, Severity};
+    use crate::incidents::Severity;
     use chrono::DateTime;
     use std::collections::BTreeMap;
 
@@ -143,25 +143,19 @@ mod tests {
             annotations.insert("runbook_url".to_string(), u.to_string());
         }
         Incident {
-            id: format!("{source}:x"),
-            title: "AppDown".into(),
-            severity: Severity::P1,
-            state: IncidentState::Open,
-            source: source.into(),
-            started_at: DateTime::from_timestamp(1_790_000_000, 0).expect("valid"),
-            acked_by: None,
-            acked_at: None,
-            resolved_at: None,
-            summary: String::new(),
-            description: String::new(),
             runbook: runbook_url.map(str::to_string),
-            generator_url: None,
             labels: labels
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             annotations,
-            silence_id: None,
+            ..Incident::open(
+                format!("{source}:x"),
+                "AppDown",
+                Severity::P1,
+                source,
+                DateTime::from_timestamp(1_790_000_000, 0).expect("valid"),
+            )
         }
     }
 

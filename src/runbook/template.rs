@@ -199,30 +199,23 @@ fn forbidden(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incidents::{IncidentState, Severity};
+    use crate::incidents::Severity;
     use chrono::DateTime;
 
     fn inc(labels: &[(&str, &str)]) -> Incident {
         Incident {
-            id: "am:abc".into(),
-            title: "AppDown".into(),
-            severity: Severity::P0,
-            state: IncidentState::Open,
-            source: "am".into(),
-            started_at: DateTime::from_timestamp(1_790_000_000, 0).expect("valid"),
-            acked_by: None,
-            acked_at: None,
-            resolved_at: None,
-            summary: String::new(),
-            description: String::new(),
-            runbook: None,
-            generator_url: None,
             labels: labels
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             annotations: [("dashboard".to_string(), "https://g/d?x=1&y=2".to_string())].into(),
-            silence_id: None,
+            ..Incident::open(
+                "am:abc",
+                "AppDown",
+                Severity::P0,
+                "am",
+                DateTime::from_timestamp(1_790_000_000, 0).expect("valid"),
+            )
         }
     }
 

@@ -197,25 +197,19 @@ pub fn rule_loaded(
         Some(RuleEvent::Fired { since, .. }) => {
             let mut labels = cfg.labels.clone();
             labels.insert("alertname".into(), cfg.name.clone());
-            let inc = Incident {
-                id: id.clone(),
-                title: cfg.name.clone(),
-                severity: cfg.severity,
-                state: IncidentState::Open,
-                source: id.clone(),
-                started_at: since,
-                acked_by: None,
-                acked_at: None,
-                resolved_at: None,
+            let mut inc = Incident {
                 summary: render_summary(&cfg, value),
                 description: format!("{} ({})", cfg.query, cfg.source),
                 runbook: cfg.runbook.clone(),
-                generator_url: None,
                 labels,
-                annotations: Default::default(),
-                silence_id: None,
+                ..Incident::open(
+                    id.clone(),
+                    cfg.name.clone(),
+                    cfg.severity,
+                    id.clone(),
+                    since,
+                )
             };
-            let mut inc = inc;
             apply_local_ack(state, &mut inc);
             state.incidents.resolved.remove(&id);
             if state.incidents.journaled.insert(id.clone()) {
