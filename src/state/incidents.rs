@@ -86,17 +86,10 @@ impl Incidents {
             .map(|(id, _)| id.clone())
             .collect();
         for id in archived {
-            if let Some(events) = self.timeline.get_mut(&id) {
-                let small = crate::incidents::stats::compact(events);
-                let closed = small.iter().any(|e| {
-                    matches!(
-                        e.kind,
-                        crate::incidents::journal::EventKind::Resolved { .. }
-                    )
-                });
-                if closed {
-                    *events = small;
-                }
+            if let Some(events) = self.timeline.get_mut(&id)
+                && closed(events)
+            {
+                *events = crate::incidents::stats::compact(events);
             }
         }
     }
@@ -220,6 +213,23 @@ impl Incidents {
         }
         self.by_source.values_mut().flatten().find(|i| i.id == id)
     }
+}
+
+/// Whether a timeline ends resolved (nothing detected after its last resolution): only those
+/// are compacted, and this is checked before compacting, not after, so an unlisted timeline that
+/// is still open costs a scan per rebuild rather than a copy.
+fn closed(events: &[crate::incidents::journal::Event]) -> bool {
+    use crate::incidents::journal::EventKind;
+    events
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.kind,
+                EventKind::Detected { .. } | EventKind::Resolved { .. }
+            )
+        })
+        .is_some_and(|e| matches!(e.kind, EventKind::Resolved { .. }))
 }
 
 /// Whether a timeline is already reduced by [`crate::incidents::stats::compact`].
