@@ -120,10 +120,10 @@ pub struct LogsView {
     pub show_error: bool,
     pub show_warn: bool,
     pub show_info: bool,
-    pub search: Option<Search>,
-    /// Lines in the buffer that match `search`, kept up to date as lines come and go (set the
-    /// search with [`LogsView::set_search`]).
-    pub search_hits: usize,
+    /// Set with [`LogsView::set_search`], which counts its matches.
+    search: Option<Search>,
+    /// Lines in the buffer that match `search`, kept up to date as lines come and go.
+    search_hits: usize,
     /// The selected line (its timestamp and text), when not following.
     pub selected: Option<usize>,
     pub detail: bool,
@@ -194,6 +194,15 @@ impl LogsView {
         if self.follow && added > 0 {
             self.selected = None;
         }
+    }
+
+    pub fn search(&self) -> Option<&Search> {
+        self.search.as_ref()
+    }
+
+    /// Lines in the buffer that match the search.
+    pub fn search_hits(&self) -> usize {
+        self.search_hits
     }
 
     /// Sets (or clears) the search and counts its matches.
@@ -450,7 +459,7 @@ mod tests {
                 .collect(),
         );
         v.set_search(Some(Search::new("slow")));
-        assert_eq!(v.search_hits, 3);
+        assert_eq!(v.search_hits(), 3);
         for round in 0..5 {
             let batch: Vec<LogEntry> = (0..7)
                 .map(|i| {
@@ -467,12 +476,12 @@ mod tests {
                 .iter()
                 .filter(|l| l.line.to_lowercase().contains("slow"))
                 .count();
-            assert_eq!(v.search_hits, recount, "round {round}");
+            assert_eq!(v.search_hits(), recount, "round {round}");
         }
         // More than the buffer holds at once.
         v.push((1000..1025).map(|ts| entry(ts, "slow")).collect());
-        assert_eq!(v.search_hits, 10);
+        assert_eq!(v.search_hits(), 10);
         v.set_search(None);
-        assert_eq!(v.search_hits, 0);
+        assert_eq!(v.search_hits(), 0);
     }
 }

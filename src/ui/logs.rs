@@ -120,8 +120,8 @@ fn status_line<'a>(logs: &LogsView, theme: &Theme) -> Line<'a> {
         },
         Span::styled(format!("  │ {} lines", logs.lines.len()), theme.muted),
     ];
-    if let Some(s) = &logs.search {
-        let hits = logs.search_hits;
+    if let Some(s) = logs.search() {
+        let hits = logs.search_hits();
         spans.push(Span::styled(
             format!("  │ /{} {hits} matches (n N)", s.text),
             theme.key,
@@ -164,11 +164,7 @@ fn row<'a>(
     } else {
         text
     };
-    let matches = logs
-        .search
-        .as_ref()
-        .map(|s| s.find(text))
-        .unwrap_or_default();
+    let matches = logs.search().map(|s| s.find(text)).unwrap_or_default();
     let base = if l.level == Level::Error {
         theme.text.add_modifier(Modifier::BOLD)
     } else {

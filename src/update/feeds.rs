@@ -193,15 +193,11 @@ fn logs_key(state: &mut State, i: usize, action: &Action) -> Option<Vec<Effect>>
         }
         Action::Enter => logs.detail = logs.selected.is_some() && !logs.detail,
         Action::Back if logs.detail => logs.detail = false,
-        Action::Back if logs.search.is_some() => logs.set_search(None),
+        Action::Back if logs.search().is_some() => logs.set_search(None),
         Action::StartSearch => {
             state.input = Some(crate::state::Input {
                 purpose: InputPurpose::Search { panel: i },
-                text: logs
-                    .search
-                    .as_ref()
-                    .map(|s| s.text.clone())
-                    .unwrap_or_default(),
+                text: logs.search().map(|s| s.text.clone()).unwrap_or_default(),
             });
         }
         Action::StartNote | Action::SearchNext => {
