@@ -76,39 +76,50 @@ impl<'de> Deserialize<'de> for StrNum {
     }
 }
 
+/// The JSON envelope of an answer, whatever its HTTP status. A body that is not JSON (a proxy's
+/// error page) is the HTTP error; JSON that is not an envelope is a decode error on 2xx and the
+/// HTTP error otherwise.
+fn envelope<'a, T: Deserialize<'a>>(
+    status: u16,
+    content_type: Option<&str>,
+    body: &'a [u8],
+) -> Result<T, SourceError> {
+    let http = || SourceError::Http {
+        status,
+        message: short_body(body),
+    };
+    let looks_json = content_type.is_some_and(|c| c.contains("json"))
+        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !looks_json {
+        return Err(http());
+    }
+    match serde_json::from_slice(body) {
+        Ok(env) => Ok(env),
+        Err(e) if (200..300).contains(&status) => {
+            Err(SourceError::Decode(format!("not a Prometheus answer: {e}")))
+        }
+        Err(_) => Err(http()),
+    }
+}
+
+/// An envelope whose status is not "success": its errorType and error, sanitized.
+fn api_error(status: u16, error_type: Option<String>, error: Option<String>) -> SourceError {
+    SourceError::Api {
+        error_type: error_type
+            .map_or_else(|| format!("HTTP {status}"), |t| crate::sanitize::line(&t)),
+        message: crate::sanitize::line(&error.unwrap_or_default()),
+    }
+}
+
 /// Parses a `/api/v1/query` or `/api/v1/query_range` answer, whatever its status.
 pub fn parse_response(
     status: u16,
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<QueryResult, SourceError> {
-    let looks_json = content_type.is_some_and(|c| c.contains("json"))
-        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if !looks_json {
-        return Err(SourceError::Http {
-            status,
-            message: short_body(body),
-        });
-    }
-    let env: Envelope<'_> = match serde_json::from_slice(body) {
-        Ok(e) => e,
-        Err(e) if (200..300).contains(&status) => {
-            return Err(SourceError::Decode(format!("not a Prometheus answer: {e}")));
-        }
-        Err(_) => {
-            return Err(SourceError::Http {
-                status,
-                message: short_body(body),
-            });
-        }
-    };
+    let env: Envelope<'_> = envelope(status, content_type, body)?;
     if env.status != "success" {
-        return Err(SourceError::Api {
-            error_type: env
-                .error_type
-                .map_or_else(|| format!("HTTP {status}"), |t| crate::sanitize::line(&t)),
-            message: crate::sanitize::line(&env.error.unwrap_or_default()),
-        });
+        return Err(api_error(status, env.error_type, env.error));
     }
     let data = env
         .data
@@ -323,29 +334,9 @@ pub fn parse_alerts(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<Vec<PromAlert>, SourceError> {
-    let looks_json = content_type.is_some_and(|c| c.contains("json"))
-        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let http = || SourceError::Http {
-        status,
-        message: short_body(body),
-    };
-    if !looks_json {
-        return Err(http());
-    }
-    let env: AlertsEnvelope = match serde_json::from_slice(body) {
-        Ok(e) => e,
-        Err(e) if (200..300).contains(&status) => {
-            return Err(SourceError::Decode(format!("not a Prometheus answer: {e}")));
-        }
-        Err(_) => return Err(http()),
-    };
+    let env: AlertsEnvelope = envelope(status, content_type, body)?;
     if env.status != "success" {
-        return Err(SourceError::Api {
-            error_type: env
-                .error_type
-                .map_or_else(|| format!("HTTP {status}"), |t| crate::sanitize::line(&t)),
-            message: crate::sanitize::line(&env.error.unwrap_or_default()),
-        });
+        return Err(api_error(status, env.error_type, env.error));
     }
     let data = env
         .data
