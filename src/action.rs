@@ -232,10 +232,10 @@ pub struct FetchSpec {
     pub panel: usize,
     pub source: String,
     pub queries: Vec<String>,
-    /// Unix seconds of the instant query, or the range end.
+    /// Unix seconds of the instant query (and of the fetch).
     pub at: f64,
-    /// `(start, step)` for range queries.
-    pub range: Option<(f64, f64)>,
+    /// `(start, end, step)` for range queries.
+    pub range: Option<(f64, f64, f64)>,
 }
 
 /// What keys mean right now.

@@ -399,13 +399,7 @@ pub struct LogsSpec {
 pub async fn fetch(prom: &Prometheus, spec: &FetchSpec) -> Result<Vec<Vec<Series>>, LoadError> {
     let calls = spec.queries.iter().map(|q| async move {
         match spec.range {
-            Some((start, step)) => {
-                // The last evaluation is at or just after now, on the grid that `start` sets:
-                // the newest point is always there (Prometheus evaluates a moment ahead with the
-                // latest samples).
-                let end = start + ((spec.at - start) / step).ceil() * step;
-                prom.query_range(q, start, end, step).await
-            }
+            Some((start, end, step)) => prom.query_range(q, start, end, step).await,
             None => prom.query(q, spec.at).await,
         }
     });

@@ -19,6 +19,18 @@ const CHART_POINTS: f64 = 240.0;
 pub fn chart_step(history: f64) -> f64 {
     (history / CHART_POINTS).ceil().max(1.0)
 }
+
+/// `(start, end, step)` of a timeseries chart at `at` (unix seconds), on the fixed grid of
+/// [`chart_step`]: a point once drawn keeps its place and value, and the chart moves only when a
+/// step has passed. The end is the first grid point at or after `at` (Prometheus evaluates it
+/// with the latest samples), so the newest data is always on screen. The query and the drawing
+/// both use this.
+pub fn chart_window(history: f64, at: f64) -> (f64, f64, f64) {
+    let step = chart_step(history);
+    let start = ((at - history) / step).floor() * step;
+    let end = (at / step).ceil() * step;
+    (start, end, step)
+}
 const SPARK_POINTS: f64 = 60.0;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
@@ -403,13 +415,9 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         let range = p.cfg.kind.wants_range().then(|| {
             let history = p.cfg.history().as_secs_f64();
             if p.cfg.kind == crate::config::PanelKind::Timeseries {
-                // Evaluated on a fixed grid: a point once drawn keeps its place and value, and the
-                // chart only moves when a step has passed (the newest point, evaluated just
-                // ahead of now, follows the data).
-                let step = chart_step(history);
-                ((at - history).div_euclid(step) * step, step)
+                chart_window(history, at)
             } else {
-                (at - history, (history / SPARK_POINTS).ceil().max(1.0))
+                (at - history, at, (history / SPARK_POINTS).ceil().max(1.0))
             }
         });
         effects.push(Effect::Fetch(FetchSpec {
@@ -546,12 +554,15 @@ mod tests {
         else {
             panic!("no latency fetch in {fx:?}");
         };
-        let (start, step) = spec.range.unwrap_or((0.0, 0.0));
+        let (start, end, step) = spec.range.unwrap_or((0.0, 0.0, 0.0));
         assert_eq!(step, 15.0);
-        // An hour back, moved down onto the 15 s grid so that points keep their timestamps.
+        // An hour back, moved down onto the 15 s grid so that points keep their timestamps; the
+        // end is the grid point at or just after now.
         assert_eq!(start % 15.0, 0.0, "{start}");
+        assert_eq!(end % 15.0, 0.0, "{end}");
         let back = spec.at - start;
         assert!((3600.0..3615.0).contains(&back), "{back}");
+        assert!((0.0..15.0).contains(&(end - spec.at)), "{end}");
     }
 
     #[test]

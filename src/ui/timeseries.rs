@@ -37,11 +37,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         return;
     }
     let chart_area = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
-    // The window ends on the query's step grid (at the newest point), so between two steps only
-    // that point moves.
+    // The window the query asked for: between two steps only its newest point moves.
     let history = p.cfg.history().as_secs_f64();
-    let step = crate::update::chart_step(history);
-    let end = (view.now.timestamp_millis() as f64 / 1000.0 / step).ceil() * step;
+    let now = view.now.timestamp_millis() as f64 / 1000.0;
+    let (_, end, _) = crate::update::chart_window(history, now);
     let start = end - history;
     let points: Vec<Vec<(f64, f64)>> = p
         .series
