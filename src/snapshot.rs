@@ -282,7 +282,7 @@ pub fn to_json(state: &State) -> Value {
         .map(|p| {
             let mut v = panel_json(p);
             if p.cfg.kind == crate::config::PanelKind::Incidents {
-                v["status"] = json!(state.incidents.status().name());
+                v["status"] = json!(state.incidents_status().name());
                 v["value"] = json!(state.incidents.counts().iter().sum::<usize>());
                 v["display"] = json!(format!(
                     "{} open",

@@ -315,6 +315,15 @@ impl State {
         crate::rotation::who(&self.rotation, tz, self.now)
     }
 
+    /// The incidents panel's state: its worst open incident's; but while an alert source is not
+    /// answering and nothing worse is known, an error: "no incidents" would not be true.
+    pub fn incidents_status(&self) -> Status {
+        match self.incidents.status() {
+            Status::Ok if !self.silent_alert_sources().is_empty() => Status::Error,
+            s => s,
+        }
+    }
+
     /// Alert sources that are not answering: while there are any, "no incidents" is not known.
     pub fn silent_alert_sources(&self) -> Vec<&str> {
         self.incidents

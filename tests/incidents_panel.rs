@@ -284,3 +284,38 @@ fn read_only_refuses_to_acknowledge() {
         oncall::incidents::IncidentState::Open
     );
 }
+
+/// With no incident open and the alert source failing, the panel does not say ✓: "no incidents"
+/// is not known. Once the source answers again (with nothing firing), it does.
+#[test]
+fn a_silent_alert_source_is_not_a_clear_board() {
+    use oncall::state::{LoadError, Status};
+    let cfg = config();
+    let mut s = State::new(&cfg, now());
+    let fail = |s: &mut State, at| {
+        let err = LoadError {
+            message: "cannot connect: connection refused".into(),
+            source_down: true,
+        };
+        update(
+            s,
+            Action::AlertsLoaded {
+                source: "am".into(),
+                result: Err(err),
+            },
+            at,
+        );
+    };
+    fail(&mut s, now());
+    assert_eq!(s.incidents_status(), Status::Error);
+    let buf = render(&s, &Theme::fallback(), 80, 14);
+    let text = to_text(&buf);
+    assert!(text.contains("am not answering"), "{text}");
+    let title = text
+        .lines()
+        .find(|l| l.contains(" Incidents "))
+        .unwrap_or("");
+    assert!(title.contains('✗') && !title.contains('✓'), "{text}");
+    load(&mut s, Vec::new(), now() + Duration::seconds(10));
+    assert_eq!(s.incidents_status(), Status::Ok);
+}

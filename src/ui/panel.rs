@@ -140,7 +140,7 @@ pub fn frame_panel(
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
     let status = match p.cfg.kind {
-        PanelKind::Incidents => view.state.incidents.status(),
+        PanelKind::Incidents => view.state.incidents_status(),
         PanelKind::Oncall => crate::state::Status::Ok,
         _ => p.status(),
     };
