@@ -195,17 +195,16 @@ pub async fn run(
     Ok(())
 }
 
-/// One frame, as one synchronized update (DEC 2026): terminals that know it show it at once.
+/// One frame, as one synchronized update (DEC 2026) in one write: terminals that know it show
+/// it at once. A frame that changes nothing on screen writes nothing.
 fn draw(guard: &mut TerminalGuard, state: &State, theme: &crate::theme::Theme) -> io::Result<()> {
-    crossterm::execute!(
-        std::io::stdout(),
-        crossterm::terminal::BeginSynchronizedUpdate
-    )?;
-    guard.terminal.draw(|f| crate::ui::draw(f, state, theme))?;
-    crossterm::execute!(
-        std::io::stdout(),
-        crossterm::terminal::EndSynchronizedUpdate
-    )
+    guard.terminal.backend_mut().begin_frame();
+    let drawn = guard
+        .terminal
+        .draw(|f| crate::ui::draw(f, state, theme))
+        .map(|_| ());
+    let written = guard.terminal.backend_mut().end_frame();
+    drawn.and(written)
 }
 
 /// A write to the terminal failed. When the terminal is gone (the SSH session dropped, the pane

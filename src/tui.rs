@@ -4,12 +4,13 @@
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout};
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub mod output;
+
+pub type Term = Terminal<output::Output<Stdout>>;
 
 /// Whether the TUI currently owns the terminal (so the panic hook knows to restore it).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -28,7 +29,7 @@ impl TerminalGuard {
     pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
         MOUSE.store(mouse, Ordering::SeqCst);
         enter_screen()?;
-        let terminal = Terminal::new(CrosstermBackend::new(io::stdout()));
+        let terminal = Terminal::new(output::Output::new(io::stdout()));
         match terminal {
             Ok(terminal) => Ok(TerminalGuard {
                 terminal: ManuallyDrop::new(terminal),
@@ -46,6 +47,7 @@ impl TerminalGuard {
         #[cfg(unix)]
         signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
         enter_screen()?;
+        self.terminal.backend_mut().forget();
         self.terminal.clear()
     }
 }

@@ -1,0 +1,389 @@
+use super::*;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use std::num::NonZeroU16;
+
+const W: u16 = 40;
+const H: u16 = 10;
+
+/// A small xorshift: the frames are random but the same on every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const SYMBOLS: &[&str] = &[
+    "a", "b", " ", "0", "9", "─", "│", "╭", "█", "▁", "⣿", "⠁", "⡇", "✓", "●", "é",
+];
+/// Two columns wide: how a terminal clears what a wide symbol leaves behind differs from one
+/// terminal to another, so frames with them are compared against ratatui's own backend.
+const WIDE: &[&str] = &["宽", "🔥"];
+
+fn color(rng: &mut Rng) -> Color {
+    match rng.below(8) {
+        0 | 1 => Color::Reset,
+        2 => Color::Indexed(rng.below(256) as u8),
+        3 => Color::Rgb(rng.below(256) as u8, 7, rng.below(256) as u8),
+        4 => Color::Red,
+        5 => Color::DarkGray,
+        6 => Color::White,
+        _ => Color::Indexed(176),
+    }
+}
+
+fn modifier(rng: &mut Rng) -> Modifier {
+    let all = [
+        Modifier::BOLD,
+        Modifier::DIM,
+        Modifier::ITALIC,
+        Modifier::UNDERLINED,
+        Modifier::REVERSED,
+    ];
+    let mut m = Modifier::empty();
+    for a in all {
+        if rng.below(4) == 0 {
+            m |= a;
+        }
+    }
+    // The emulator keeps one intensity (bold or dim), as some terminals do: not both at once.
+    if m.contains(Modifier::BOLD | Modifier::DIM) {
+        m.remove(Modifier::DIM);
+    }
+    m
+}
+
+/// A run of text in one of the screen's slots.
+#[derive(Clone)]
+struct Run {
+    text: String,
+    style: Style,
+}
+
+const SLOT: u16 = 10;
+
+/// Changes some slots (each row has W / SLOT of them, like panels side by side): like a
+/// dashboard, most of the screen stays.
+fn next_slots(rng: &mut Rng, slots: &mut [Run], wide: bool) {
+    for _ in 0..rng.below(8) {
+        let i = rng.below(slots.len());
+        let len = rng.below(12);
+        // Exactly these attributes (a style only adds to what a cell had otherwise).
+        let m = modifier(rng);
+        let style = Style::default()
+            .fg(color(rng))
+            .bg(color(rng))
+            .add_modifier(m)
+            .remove_modifier(Modifier::all() - m);
+        let mut text = String::new();
+        for _ in 0..len {
+            if wide && rng.below(6) == 0 {
+                text.push_str(WIDE[rng.below(WIDE.len())]);
+            } else {
+                text.push_str(SYMBOLS[rng.below(SYMBOLS.len())]);
+            }
+        }
+        slots[i] = Run { text, style };
+    }
+}
+
+/// Renders the slots into a fresh buffer, as a frame is drawn.
+fn render(slots: &[Run]) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, W, H));
+    let per_row = usize::from(W / SLOT);
+    for (i, run) in slots.iter().enumerate() {
+        let x = (i % per_row) as u16 * SLOT;
+        let y = (i / per_row) as u16;
+        buf.set_stringn(x, y, &run.text, usize::from(SLOT), run.style);
+    }
+    buf
+}
+
+fn vt_color(c: Color) -> vt100::Color {
+    match c {
+        Color::Reset => vt100::Color::Default,
+        Color::Indexed(i) => vt100::Color::Idx(i),
+        Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
+        Color::Red => vt100::Color::Idx(1),
+        Color::DarkGray => vt100::Color::Idx(8),
+        Color::White => vt100::Color::Idx(15),
+        other => panic!("colour {other:?} not in the test's palette"),
+    }
+}
+
+/// The emulated screen shows exactly `buf`: every symbol, colour and attribute.
+fn assert_shows(vt: &vt100::Parser, buf: &Buffer, frame: usize) {
+    let screen = vt.screen();
+    for y in 0..H {
+        for x in 0..W {
+            let want = &buf[(x, y)];
+            let got = screen.cell(y, x).expect("cell in range");
+            if got.is_wide_continuation() {
+                continue;
+            }
+            // A cell never written reads "", one written with a space " ".
+            let got_sym = if got.contents().is_empty() {
+                " "
+            } else {
+                got.contents()
+            };
+            assert_eq!(got_sym, want.symbol(), "frame {frame}: symbol at ({x},{y})");
+            assert_eq!(
+                got.fgcolor(),
+                vt_color(want.fg),
+                "frame {frame}: fg at ({x},{y})"
+            );
+            assert_eq!(
+                got.bgcolor(),
+                vt_color(want.bg),
+                "frame {frame}: bg at ({x},{y})"
+            );
+            let m = want.modifier;
+            assert_eq!(
+                got.bold(),
+                m.contains(Modifier::BOLD),
+                "frame {frame}: bold ({x},{y})"
+            );
+            assert_eq!(
+                got.dim(),
+                m.contains(Modifier::DIM),
+                "frame {frame}: dim ({x},{y})"
+            );
+            assert_eq!(
+                got.italic(),
+                m.contains(Modifier::ITALIC),
+                "frame {frame}: italic"
+            );
+            assert_eq!(
+                got.underline(),
+                m.contains(Modifier::UNDERLINED),
+                "frame {frame}"
+            );
+            assert_eq!(
+                got.inverse(),
+                m.contains(Modifier::REVERSED),
+                "frame {frame}"
+            );
+        }
+    }
+}
+
+fn parser() -> vt100::Parser {
+    let rows = NonZeroU16::new(H).expect("rows");
+    let cols = NonZeroU16::new(W).expect("columns");
+    vt100::Parser::new(rows, cols, 0)
+}
+
+/// Draws `frames` through a terminal with `backend`, returning the bytes of each frame.
+fn frames_through<B: Backend>(
+    terminal: &mut Terminal<B>,
+    frames: &[Buffer],
+    mut each: impl FnMut(&mut Terminal<B>, usize),
+) {
+    for (i, f) in frames.iter().enumerate() {
+        terminal
+            .draw(|frame| frame.buffer_mut().clone_from(f))
+            .map_err(|_| "draw failed")
+            .expect("in-memory terminal");
+        each(terminal, i);
+    }
+}
+
+fn random_frames(seed: u64, n: usize, wide: bool) -> Vec<Buffer> {
+    let mut rng = Rng(seed);
+    let empty = Run {
+        text: String::new(),
+        style: Style::default(),
+    };
+    let mut slots = vec![empty; usize::from(W / SLOT) * usize::from(H)];
+    (0..n)
+        .map(|_| {
+            next_slots(&mut rng, &mut slots, wide);
+            render(&slots)
+        })
+        .collect()
+}
+
+#[test]
+fn every_frame_shows_exactly_what_was_drawn() {
+    for seed in [1, 2, 3, 0x5eed, 0xdead_beef] {
+        let frames = random_frames(seed, 60, false);
+        let mut terminal =
+            Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+        let mut vt = parser();
+        let mut seen = 0;
+        frames_through(&mut terminal, &frames, |t, i| {
+            let bytes = t.backend().writer();
+            vt.process(&bytes[seen..]);
+            seen = bytes.len();
+            assert_shows(&vt, &frames[i], i);
+        });
+    }
+}
+
+/// A writer whose bytes the test can take while a backend owns it.
+#[derive(Clone, Default)]
+struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The crossterm backend's bytes for `frames`, frame by frame.
+fn crossterm_frames(frames: &[Buffer]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let shared = Shared::default();
+    let mut terminal = Terminal::with_options(
+        CrosstermBackend::new(shared.clone()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, W, H)),
+        },
+    )
+    .expect("in-memory terminal");
+    for f in frames {
+        terminal
+            .draw(|frame| frame.buffer_mut().clone_from(f))
+            .expect("in-memory terminal");
+        out.push(std::mem::take(&mut *shared.0.borrow_mut()));
+    }
+    out
+}
+
+#[test]
+fn with_wide_symbols_the_screen_is_the_one_ratatuis_own_backend_gives() {
+    for seed in [11, 12, 13, 0xfeed] {
+        let frames = random_frames(seed, 80, true);
+        let theirs = crossterm_frames(&frames);
+        let mut terminal =
+            Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+        let (mut vt_ours, mut vt_theirs) = (parser(), parser());
+        let mut seen = 0;
+        frames_through(&mut terminal, &frames, |t, i| {
+            let bytes = t.backend().writer();
+            vt_ours.process(&bytes[seen..]);
+            seen = bytes.len();
+            vt_theirs.process(&theirs[i]);
+            for y in 0..H {
+                for x in 0..W {
+                    let (a, b) = (
+                        vt_ours.screen().cell(y, x).expect("in range"),
+                        vt_theirs.screen().cell(y, x).expect("in range"),
+                    );
+                    assert!(
+                        a.contents().trim() == b.contents().trim()
+                            && a.fgcolor() == b.fgcolor()
+                            && a.bgcolor() == b.bgcolor()
+                            && a.bold() == b.bold()
+                            && a.dim() == b.dim()
+                            && a.italic() == b.italic()
+                            && a.underline() == b.underline()
+                            && a.inverse() == b.inverse(),
+                        "seed {seed} frame {i}: ({x},{y}) ours {a:?}, crossterm's {b:?}"
+                    );
+                }
+            }
+        });
+    }
+}
+
+#[test]
+fn it_writes_fewer_bytes_than_the_crossterm_backend_for_the_same_frames() {
+    let frames = random_frames(42, 200, false);
+    let mut ours = Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+    frames_through(&mut ours, &frames, |_, _| {});
+    let ours = ours.backend().writer().len();
+    let theirs: usize = crossterm_frames(&frames).iter().map(Vec::len).sum();
+    assert!(
+        ours * 10 < theirs * 9,
+        "ours {ours} bytes, crossterm's {theirs} bytes"
+    );
+}
+
+#[test]
+fn moves_are_relative_or_rewrites_along_a_row() {
+    let mut out = Output::with_size(Vec::new(), W, H);
+    let mut cells = Buffer::empty(Rect::new(0, 0, W, H));
+    cells.set_string(0, 2, "abcdefghij", Style::default());
+    out.draw(cells.content.iter().enumerate().filter_map(|(i, c)| {
+        let (x, y) = ((i % W as usize) as u16, (i / W as usize) as u16);
+        (c.symbol() != " ").then_some((x, y, c))
+    }))
+    .expect("in-memory terminal");
+    out.flush().expect("in-memory terminal");
+    out.out.clear();
+    // Change b and e (a gap of two shown cells: written again) and j (a gap of four: moved).
+    let mut next = cells.clone();
+    next.set_string(1, 2, "B", Style::default());
+    next.set_string(4, 2, "E", Style::default());
+    next.set_string(9, 2, "J", Style::default());
+    out.draw(cells.diff(&next).into_iter())
+        .expect("in-memory terminal");
+    out.flush().expect("in-memory terminal");
+    assert_eq!(String::from_utf8_lossy(&out.out), "\x1b[3;2HBcdE\x1b[4CJ");
+}
+
+#[test]
+fn one_sgr_carries_only_what_changes() {
+    let mut buf = Vec::new();
+    let from = Pen {
+        fg: Color::Indexed(176),
+        bg: Color::Reset,
+        underline: Color::Reset,
+        modifier: Modifier::BOLD | Modifier::DIM,
+    };
+    let to = Pen {
+        fg: Color::Indexed(102),
+        modifier: Modifier::DIM | Modifier::ITALIC,
+        ..from
+    };
+    push_sgr(&mut buf, from, to);
+    // 22 ends bold and dim, so dim is switched on again.
+    assert_eq!(buf, b"\x1b[22;2;3;38;5;102m");
+    buf.clear();
+    push_sgr(
+        &mut buf,
+        Pen::DEFAULT,
+        Pen {
+            bg: Color::Blue,
+            ..Pen::DEFAULT
+        },
+    );
+    assert_eq!(buf, b"\x1b[44m");
+}
+
+#[test]
+fn a_frame_that_changes_nothing_writes_nothing() {
+    let frames = random_frames(7, 3, false);
+    let mut terminal =
+        Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+    let draw = |t: &mut Terminal<Output<Vec<u8>>>, f: &Buffer| {
+        t.backend_mut().begin_frame();
+        t.draw(|frame| frame.buffer_mut().clone_from(f))
+            .expect("in-memory terminal");
+        t.backend_mut().end_frame().expect("in-memory terminal");
+        t.backend().writer().len()
+    };
+    let first = draw(&mut terminal, &frames[2]);
+    assert!(first > 0);
+    let written = terminal.backend().writer();
+    assert!(written.starts_with(BEGIN_SYNC) && written.ends_with(END_SYNC));
+    let again = draw(&mut terminal, &frames[2]);
+    assert_eq!(again, first, "an unchanged frame wrote bytes");
+    let changed = draw(&mut terminal, &frames[1]);
+    assert!(changed > first);
+}
