@@ -236,6 +236,8 @@ pub struct FetchSpec {
     pub at: f64,
     /// `(start, end, step)` for range queries.
     pub range: Option<(f64, f64, f64)>,
+    /// With `range`: each query's value at `at` too, as its series' newest point.
+    pub latest: bool,
 }
 
 /// What keys mean right now.

@@ -399,19 +399,50 @@ pub struct LogsSpec {
 pub async fn fetch(prom: &Prometheus, spec: &FetchSpec) -> Result<Vec<Vec<Series>>, LoadError> {
     let calls = spec.queries.iter().map(|q| async move {
         match spec.range {
-            Some((start, end, step)) => prom.query_range(q, start, end, step).await,
-            None => prom.query(q, spec.at).await,
+            Some((start, end, step)) if spec.latest => {
+                let (range, latest) = tokio::join!(
+                    prom.query_range(q, start, end, step),
+                    prom.query(q, spec.at)
+                );
+                Ok(with_latest(range?.series, latest?.series))
+            }
+            Some((start, end, step)) => prom
+                .query_range(q, start, end, step)
+                .await
+                .map(|r| r.series),
+            None => prom.query(q, spec.at).await.map(|r| r.series),
         }
     });
     let results = futures::future::join_all(calls).await;
     let mut out = Vec::with_capacity(results.len());
     for r in results {
         match r {
-            Ok(qr) => out.push(qr.series),
+            Ok(series) => out.push(series),
             Err(e) => return Err(load_error(&e)),
         }
     }
     Ok(out)
+}
+
+/// A range's series, each ending with its latest value (when that is newer than its last
+/// point); a series with no latest value is gone, a new one starts with its latest value.
+pub fn with_latest(range: Vec<Series>, latest: Vec<Series>) -> Vec<Series> {
+    let mut range = range;
+    latest
+        .into_iter()
+        .map(|now| {
+            let Some(i) = range.iter().position(|r| r.labels == now.labels) else {
+                return now;
+            };
+            let mut s = range.swap_remove(i);
+            if let Some(&p) = now.points.last()
+                && s.points.last().is_none_or(|last| last.0 < p.0)
+            {
+                s.points.push(p);
+            }
+            s
+        })
+        .collect()
 }
 
 /// Whether an error is the source's (unreachable, overloaded) or the panel's (its query).
@@ -429,5 +460,41 @@ pub fn load_error(e: &SourceError) -> LoadError {
     LoadError {
         message: e.to_string(),
         source_down,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(job: &str, points: &[(f64, f64)]) -> Series {
+        Series {
+            labels: [("job".to_string(), job.to_string())].into_iter().collect(),
+            points: points.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_latest_values_end_their_series() {
+        let range = vec![
+            series("a", &[(0.0, 1.0), (30.0, 2.0)]),
+            series("gone", &[(0.0, 1.0)]),
+            series("b", &[(0.0, 5.0), (30.0, 6.0)]),
+        ];
+        let latest = vec![
+            series("b", &[(42.0, 7.0)]),
+            series("a", &[(30.0, 9.0)]),
+            series("new", &[(42.0, 1.0)]),
+        ];
+        let merged = with_latest(range, latest);
+        assert_eq!(
+            merged,
+            vec![
+                series("b", &[(0.0, 5.0), (30.0, 6.0), (42.0, 7.0)]),
+                // Not newer than the range's own last point: the range's stays.
+                series("a", &[(0.0, 1.0), (30.0, 2.0)]),
+                series("new", &[(42.0, 1.0)]),
+            ]
+        );
     }
 }

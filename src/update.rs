@@ -27,11 +27,21 @@ pub fn chart_step(history: f64) -> f64 {
 /// both use this.
 pub fn chart_window(history: f64, at: f64) -> (f64, f64, f64) {
     let step = chart_step(history);
-    let start = ((at - history) / step).floor() * step;
     let end = (at / step).ceil() * step;
+    // Start and end move together, once a step, even when `at` falls on the grid.
+    let start = end - (history / step).ceil() * step;
     (start, end, step)
 }
 const SPARK_POINTS: f64 = 60.0;
+
+/// `(start, end, step)` of a stat panel's sparkline at `at`: [`SPARK_POINTS`] steps on a fixed
+/// grid ending at the last grid point at or before `at`. Between steps the panel asks only for
+/// its latest value, which becomes the sparkline's newest bar.
+pub fn spark_window(history: f64, at: f64) -> (f64, f64, f64) {
+    let step = (history / SPARK_POINTS).ceil().max(1.0);
+    let end = (at / step).floor() * step;
+    (end - (history / step).ceil() * step, end, step)
+}
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
@@ -139,6 +149,7 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         Action::RefreshNow => {
             for p in &mut state.panels {
                 p.next_due = now;
+                p.window = None;
             }
             for s in &mut state.incidents.alert_sources {
                 s.next_due = now;
@@ -375,11 +386,17 @@ fn loaded(
     let source_id = p.source.clone();
     match result {
         Ok(results) => {
-            p.apply(results, now);
+            match p.window {
+                Some((_, grid_end, _)) if p.cfg.kind == PanelKind::Stat && !p.asked_range => {
+                    p.apply_latest(results, grid_end, now)
+                }
+                _ => p.apply(results, now),
+            }
             state.source_ok(&source_id, now);
         }
         Err(e) => {
             p.error = Some(e.message.clone());
+            p.window = None;
             if e.source_down {
                 state.source_failed(&source_id, e.message, now);
             }
@@ -408,24 +425,37 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         if p.in_flight || now < p.next_due || !p.cfg.kind.has_query() {
             continue;
         }
-        p.in_flight = true;
         p.next_due = now
             + chrono::Duration::from_std(p.refresh)
                 .unwrap_or_else(|_| chrono::Duration::seconds(10));
-        let range = p.cfg.kind.wants_range().then(|| {
-            let history = p.cfg.history().as_secs_f64();
-            if p.cfg.kind == crate::config::PanelKind::Timeseries {
-                chart_window(history, at)
-            } else {
-                (at - history, at, (history / SPARK_POINTS).ceil().max(1.0))
+        let history = p.cfg.history().as_secs_f64();
+        let range = match p.cfg.kind {
+            PanelKind::Timeseries => {
+                // A chart is asked again once its grid has moved a step (`r` asks at once).
+                let w = chart_window(history, at);
+                if p.window == Some(w) && p.error.is_none() {
+                    continue;
+                }
+                p.window = Some(w);
+                Some(w)
             }
-        });
+            PanelKind::Stat => {
+                // The sparkline's range once its grid has moved a step, else the latest value.
+                let w = spark_window(history, at);
+                p.asked_range = p.window != Some(w) || p.error.is_some() || p.series.is_empty();
+                p.window = Some(w);
+                p.asked_range.then_some(w)
+            }
+            _ => None,
+        };
+        p.in_flight = true;
         effects.push(Effect::Fetch(FetchSpec {
             panel: i,
             source: p.source.clone(),
             queries: p.queries.iter().map(|q| q.query.clone()).collect(),
             at,
             range,
+            latest: p.cfg.kind == PanelKind::Stat,
         }));
     }
     effects.extend(schedule_incidents(state, now, at));
@@ -556,13 +586,155 @@ mod tests {
         };
         let (start, end, step) = spec.range.unwrap_or((0.0, 0.0, 0.0));
         assert_eq!(step, 15.0);
-        // An hour back, moved down onto the 15 s grid so that points keep their timestamps; the
-        // end is the grid point at or just after now.
+        // An hour on the 15 s grid, so that points keep their timestamps; the end is the grid
+        // point at or just after now.
         assert_eq!(start % 15.0, 0.0, "{start}");
         assert_eq!(end % 15.0, 0.0, "{end}");
-        let back = spec.at - start;
-        assert!((3600.0..3615.0).contains(&back), "{back}");
+        assert_eq!(end - start, 3600.0);
         assert!((0.0..15.0).contains(&(end - spec.at)), "{end}");
+    }
+
+    /// Answers every fetch in `fx` with one series of one point.
+    fn answer(s: &mut State, fx: &[Effect], now: DateTime<Utc>) {
+        for e in fx {
+            if let Effect::Fetch(f) = e {
+                let series = Series {
+                    labels: Default::default(),
+                    points: vec![(f.at, 1.0)],
+                };
+                let result = Ok(vec![vec![series]; f.queries.len()]);
+                update(
+                    s,
+                    Action::PanelLoaded {
+                        panel: f.panel,
+                        result,
+                    },
+                    now,
+                );
+            }
+        }
+    }
+
+    fn fetched(fx: &[Effect], panel: usize) -> bool {
+        fx.iter()
+            .any(|e| matches!(e, Effect::Fetch(f) if f.panel == panel))
+    }
+
+    #[test]
+    fn a_chart_is_asked_again_only_when_its_grid_has_moved() {
+        let mut s = demo_state();
+        let chart = s
+            .panels
+            .iter()
+            .position(|p| {
+                p.cfg.kind == PanelKind::Timeseries && p.cfg.history().as_secs_f64() == 3600.0
+            })
+            .unwrap_or(usize::MAX);
+        let stat = s
+            .panels
+            .iter()
+            .position(|p| p.cfg.kind == PanelKind::Stat)
+            .unwrap_or(usize::MAX);
+        // 1 h of history: a 15 s grid. 10 005 s is a third of the way into a step.
+        let fx = update(&mut s, Action::Tick, t(10_005));
+        assert!(fetched(&fx, chart) && fetched(&fx, stat));
+        answer(&mut s, &fx, t(10_005));
+        let refresh = s.panels[chart].refresh.as_secs() as i64;
+        let mut asked = Vec::new();
+        for secs in (10_005 + refresh..10_050).step_by(refresh as usize) {
+            let fx = update(&mut s, Action::Tick, t(secs));
+            if fetched(&fx, chart) {
+                asked.push(secs);
+            }
+            answer(&mut s, &fx, t(secs));
+        }
+        // Once per step: on the first refresh after each of 10 005 s, 10 020 s and 10 035 s
+        // (refreshes every 5 s from 10 010 s to 10 045 s; 10 005 s was the first answer).
+        assert_eq!(asked, [10_010, 10_025, 10_040]);
+        // A stat panel is asked on every refresh.
+        let fx = update(&mut s, Action::Tick, t(10_100));
+        assert!(fetched(&fx, stat));
+        // `r` asks the chart at once, grid or not.
+        answer(&mut s, &fx, t(10_100));
+        let fx = update(&mut s, Action::RefreshNow, t(10_101));
+        assert!(fetched(&fx, chart));
+        // A failed answer is asked again at the next refresh, in the same step.
+        let err = Err(LoadError {
+            message: "down".into(),
+            source_down: true,
+        });
+        update(
+            &mut s,
+            Action::PanelLoaded {
+                panel: chart,
+                result: err,
+            },
+            t(10_101),
+        );
+        let fx = update(&mut s, Action::Tick, t(10_101 + refresh));
+        assert!(fetched(&fx, chart));
+    }
+
+    #[test]
+    fn a_stat_asks_its_sparkline_once_a_step_and_its_latest_value_between() {
+        let mut s = demo_state();
+        let stat = s
+            .panels
+            .iter()
+            .position(|p| p.cfg.kind == PanelKind::Stat)
+            .unwrap_or(usize::MAX);
+        let refresh = s.panels[stat].refresh.as_secs() as i64;
+        // 30 min of history: a 30 s grid.
+        let spec = |fx: &[Effect]| {
+            fx.iter().find_map(|e| match e {
+                Effect::Fetch(f) if f.panel == stat => Some(f.clone()),
+                _ => None,
+            })
+        };
+        let fx = update(&mut s, Action::Tick, t(10_005));
+        let first = spec(&fx).unwrap_or_else(|| panic!("no fetch in {fx:?}"));
+        assert_eq!(first.range, Some((8_190.0, 9_990.0, 30.0)));
+        assert!(first.latest, "the headline number is the value now");
+        // The answer: the grid's points and the latest value.
+        let mut points: Vec<(f64, f64)> =
+            (0..=60).map(|i| (8_190.0 + 30.0 * i as f64, 1.0)).collect();
+        points.push((10_005.0, 2.0));
+        let series = |points: Vec<(f64, f64)>| {
+            Ok(vec![vec![Series {
+                labels: Default::default(),
+                points,
+            }]])
+        };
+        update(
+            &mut s,
+            Action::PanelLoaded {
+                panel: stat,
+                result: series(points),
+            },
+            t(10_005),
+        );
+        // Within the step: only the latest value, which replaces the newest point.
+        let at = 10_005 + refresh;
+        let fx = update(&mut s, Action::Tick, t(at));
+        let next = spec(&fx).unwrap_or_else(|| panic!("no fetch in {fx:?}"));
+        assert_eq!(next.range, None);
+        update(
+            &mut s,
+            Action::PanelLoaded {
+                panel: stat,
+                result: series(vec![(at as f64, 3.0)]),
+            },
+            t(at),
+        );
+        let p = &s.panels[stat];
+        assert_eq!(p.series[0].points.len(), 62);
+        assert_eq!(p.series[0].points[60], (9_990.0, 1.0));
+        assert_eq!(p.series[0].points[61], (at as f64, 3.0));
+        assert_eq!(p.value(), 3.0);
+        // Once the grid has moved: the range again.
+        let fx = update(&mut s, Action::Tick, t(10_021 + refresh));
+        let moved = spec(&fx).unwrap_or_else(|| panic!("no fetch in {fx:?}"));
+        assert_eq!(moved.range.map(|r| r.1), Some(10_020.0));
     }
 
     #[test]

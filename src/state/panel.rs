@@ -89,6 +89,12 @@ pub struct PanelState {
     pub in_flight: bool,
     pub next_due: DateTime<Utc>,
     pub refresh: Duration,
+    /// Charts: the window (start, end, step) of the last query that did not fail. Until the
+    /// grid moves, asking again would bring the same points.
+    pub window: Option<(f64, f64, f64)>,
+    /// Stat panels: whether the answer on its way is the sparkline's range (else the latest
+    /// value alone, which [`PanelState::apply_latest`] adds to the points already held).
+    pub asked_range: bool,
     /// Logs panels: the lines and the view of them.
     pub logs: Option<Box<super::feeds::LogsView>>,
     /// Errors panels: the issues and the view of them.
@@ -107,6 +113,8 @@ impl PanelState {
             in_flight: false,
             next_due: now,
             refresh: cfg.refresh.map_or(refresh, |d| d.0),
+            window: None,
+            asked_range: false,
             logs: (cfg.kind == PanelKind::Logs).then(|| {
                 Box::new(super::feeds::LogsView::new(
                     cfg.buffer.unwrap_or(super::feeds::DEFAULT_BUFFER),
@@ -137,6 +145,30 @@ impl PanelState {
         self.series = out;
         self.updated_at = Some(at);
         self.error = None;
+    }
+
+    /// Takes an answer of latest values (one instant query per query): each series keeps its
+    /// points up to `grid_end` and ends with the latest value; a series without a latest value
+    /// is gone.
+    pub fn apply_latest(&mut self, results: Vec<Vec<Series>>, grid_end: f64, at: DateTime<Utc>) {
+        let mut held = std::mem::take(&mut self.series);
+        self.apply(results, at);
+        for s in &mut self.series {
+            let Some(latest) = s.points.last().copied() else {
+                continue;
+            };
+            if let Some(old) = held
+                .iter_mut()
+                .find(|o| o.name == s.name && o.labels == s.labels)
+            {
+                let mut points = std::mem::take(&mut old.points);
+                points.retain(|p| p.0 <= grid_end);
+                if latest.0 > grid_end {
+                    points.push(latest);
+                }
+                s.points = points;
+            }
+        }
     }
 
     /// The panel's headline number: the health panel's count of up series, else the first
