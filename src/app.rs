@@ -129,6 +129,7 @@ pub async fn run(
                     action::from_key(k, key_mode(&state))
                 }
                 Some(Ok(CtEvent::Resize(w, h))) => {
+                    guard.terminal.backend().resized();
                     let _ = tx.send(Action::Size(w, h));
                     Some(Action::Resize)
                 }

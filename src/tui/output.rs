@@ -63,7 +63,13 @@ pub struct Output<W: Write> {
     /// Whether the cursor is hidden, once this backend has said so (ratatui hides it on every
     /// frame).
     hidden: Option<bool>,
+    /// The terminal's size and when it was asked.
+    size_seen: std::cell::Cell<Option<(Size, std::time::Instant)>>,
 }
+
+/// How long a size asked of the terminal is used without asking again (a resize event asks at
+/// once).
+const SIZE_KEPT: std::time::Duration = std::time::Duration::from_secs(1);
 
 const BEGIN_SYNC: &[u8] = b"\x1b[?2026h";
 const END_SYNC: &[u8] = b"\x1b[?2026l";
@@ -88,6 +94,7 @@ impl<W: Write> Output<W> {
             frame_start: 0,
             fixed: None,
             hidden: None,
+            size_seen: std::cell::Cell::new(None),
         }
     }
 
@@ -108,6 +115,7 @@ impl<W: Write> Output<W> {
         self.cursor = None;
         self.hidden = None;
         self.screen = None;
+        self.size_seen.set(None);
     }
 
     /// Starts a frame: what is drawn until [`Output::end_frame`] goes out as one synchronized
@@ -147,11 +155,26 @@ impl<W: Write> Output<W> {
         result
     }
 
+    /// The terminal's size. Asking costs an `open` of `/dev/tty` (crossterm's way), and ratatui
+    /// asks before every frame: the answer is kept for a second, or until [`Output::resized`].
     fn current_size(&self) -> io::Result<Size> {
-        match self.fixed {
-            Some(s) => Ok(s),
-            None => crossterm::terminal::size().map(|(width, height)| Size { width, height }),
+        if let Some(s) = self.fixed {
+            return Ok(s);
         }
+        if let Some((size, at)) = self.size_seen.get()
+            && at.elapsed() < SIZE_KEPT
+        {
+            return Ok(size);
+        }
+        let (width, height) = crossterm::terminal::size()?;
+        let size = Size { width, height };
+        self.size_seen.set(Some((size, std::time::Instant::now())));
+        Ok(size)
+    }
+
+    /// The terminal says it was resized: ask its size again.
+    pub fn resized(&self) {
+        self.size_seen.set(None);
     }
 
     /// Forgets the screen's contents and sets it to blank cells of the terminal's size.
