@@ -18,7 +18,7 @@ use ratatui::style::{Color, Modifier};
 use std::io::{self, Write};
 
 /// Colours and attributes of the terminal's pen.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Pen {
     fg: Color,
     bg: Color,
@@ -48,8 +48,11 @@ pub struct Output<W: Write> {
     out: W,
     buf: Vec<u8>,
     /// What the screen shows, row by row (`None` when it is not known, e.g. after a partial
-    /// clear): the cells a move can be replaced by.
-    screen: Option<Vec<Cell>>,
+    /// clear), as much as a move needs to be replaced by writing the cells again: each cell's
+    /// byte when it is one printable ASCII byte (else 0) and its pen, as an index in `pens`.
+    screen: Option<Vec<(u8, u16)>>,
+    pens: Vec<Pen>,
+    pen_index: std::collections::HashMap<Pen, u16>,
     width: u16,
     height: u16,
     /// Where the terminal's cursor is, when that is known for sure.
@@ -87,6 +90,8 @@ impl<W: Write> Output<W> {
             out,
             buf: Vec::with_capacity(16 * 1024),
             screen: None,
+            pens: Vec::new(),
+            pen_index: std::collections::HashMap::new(),
             width: 0,
             height: 0,
             cursor: None,
@@ -182,8 +187,11 @@ impl<W: Write> Output<W> {
         if let Ok(size) = self.current_size() {
             self.width = size.width;
             self.height = size.height;
+            self.pens.clear();
+            self.pen_index.clear();
+            let blank = self.intern(Pen::DEFAULT);
             self.screen = Some(vec![
-                Cell::default();
+                (b' ', blank);
                 usize::from(size.width) * usize::from(size.height)
             ]);
         } else {
@@ -191,12 +199,27 @@ impl<W: Write> Output<W> {
         }
     }
 
-    fn shown(&self, x: u16, y: u16) -> Option<&Cell> {
+    /// The pen's index in `pens`, added when new.
+    fn intern(&mut self, pen: Pen) -> u16 {
+        if let Some(&i) = self.pen_index.get(&pen) {
+            return i;
+        }
+        let i = u16::try_from(self.pens.len()).unwrap_or(u16::MAX);
+        if i < u16::MAX {
+            self.pens.push(pen);
+            self.pen_index.insert(pen, i);
+        }
+        i
+    }
+
+    /// The shown cell's byte and pen, when it is one printable ASCII byte.
+    fn shown(&self, x: u16, y: u16) -> Option<(u8, Pen)> {
         let screen = self.screen.as_ref()?;
         if x >= self.width || y >= self.height {
             return None;
         }
-        screen.get(usize::from(y) * usize::from(self.width) + usize::from(x))
+        let &(b, pen) = screen.get(usize::from(y) * usize::from(self.width) + usize::from(x))?;
+        Some((b, *self.pens.get(usize::from(pen))?)).filter(|&(b, _)| b != 0)
     }
 
     /// Moves the cursor to (x, y) in as few bytes as it can. `pen` is the current pen: cells
@@ -240,18 +263,7 @@ impl<W: Write> Output<W> {
         let start = self.buf.len();
         for x in from..to {
             match self.shown(x, y) {
-                Some(c)
-                    if c.diff_option == CellDiffOption::None
-                        && Pen::of(c) == pen
-                        && c.symbol().len() == 1 =>
-                {
-                    let b = c.symbol().as_bytes()[0];
-                    if !(0x20..0x7f).contains(&b) {
-                        self.buf.truncate(start);
-                        return false;
-                    }
-                    self.buf.push(b);
-                }
+                Some((b, shown)) if shown == pen => self.buf.push(b),
                 _ => {
                     self.buf.truncate(start);
                     return false;
@@ -462,13 +474,20 @@ impl<W: Write> Backend for Output<W> {
             let symbol = cell.symbol();
             self.buf.extend_from_slice(symbol.as_bytes());
             self.cursor = (trusted_width(symbol) && x + 1 < self.width).then_some((x + 1, y));
-            let width = self.width;
-            if let Some(screen) = self.screen.as_mut()
-                && x < width
-                && let Some(slot) =
-                    screen.get_mut(usize::from(y) * usize::from(width) + usize::from(x))
-            {
-                slot.clone_from(cell);
+            if self.screen.is_some() && x < self.width {
+                let byte = match symbol.as_bytes() {
+                    &[b] if (0x20..0x7f).contains(&b)
+                        && cell.diff_option == CellDiffOption::None =>
+                    {
+                        b
+                    }
+                    _ => 0,
+                };
+                let shown = (byte, self.intern(want));
+                let i = usize::from(y) * usize::from(self.width) + usize::from(x);
+                if let Some(slot) = self.screen.as_mut().and_then(|s| s.get_mut(i)) {
+                    *slot = shown;
+                }
             }
         }
         if pen != Pen::DEFAULT {
