@@ -111,6 +111,8 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut signals = Signals::new()?;
     let mut last_draw: Option<Instant> = None;
+    // Panel bodies kept between frames (forgotten when the config or themes are read again).
+    let bodies = std::cell::RefCell::new(crate::ui::cache::BodyCache::default());
     let data_gap = frame_gap.max(DATA_FRAME);
     // Whether what is waiting to be drawn includes the user's own input.
     let mut urgent = true;
@@ -164,6 +166,7 @@ pub async fn run(
                     state.message = Some(e);
                 }
                 themes = reload_themes(&themes, mode.depth);
+                bodies.borrow_mut().clear();
                 state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
             }
             for effect in update(&mut state, a, Utc::now()) {
@@ -185,7 +188,8 @@ pub async fn run(
         let gap = if urgent { frame_gap } else { data_gap };
         let due = last_draw.is_none_or(|at| at.elapsed() >= gap);
         if state.dirty && due {
-            if let Err(e) = draw(&mut guard, &state, &themes[state.theme % themes.len()]) {
+            let theme = &themes[state.theme % themes.len()];
+            if let Err(e) = draw(&mut guard, &state, theme, &bodies) {
                 return Ok(terminal_error(e)?);
             }
             state.dirty = false;
@@ -198,11 +202,16 @@ pub async fn run(
 
 /// One frame, as one synchronized update (DEC 2026) in one write: terminals that know it show
 /// it at once. A frame that changes nothing on screen writes nothing.
-fn draw(guard: &mut TerminalGuard, state: &State, theme: &crate::theme::Theme) -> io::Result<()> {
+fn draw(
+    guard: &mut TerminalGuard,
+    state: &State,
+    theme: &crate::theme::Theme,
+    bodies: &std::cell::RefCell<crate::ui::cache::BodyCache>,
+) -> io::Result<()> {
     guard.terminal.backend_mut().begin_frame();
     let drawn = guard
         .terminal
-        .draw(|f| crate::ui::draw(f, state, theme))
+        .draw(|f| crate::ui::draw_cached(f, state, theme, Some(bodies)))
         .map(|_| ());
     let written = guard.terminal.backend_mut().end_frame();
     drawn.and(written)

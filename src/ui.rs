@@ -13,6 +13,7 @@
 
 mod ascii;
 mod bigtext;
+pub mod cache;
 mod errors;
 mod gauge;
 mod health;
@@ -37,17 +38,33 @@ use ratatui::widgets::{Block, Paragraph};
 
 /// Draws one frame.
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
+    draw_cached(frame, state, theme, None);
+}
+
+/// [`draw`], copying the panel bodies that did not change from `cache` (the running dashboard
+/// keeps one between frames).
+pub fn draw_cached(
+    frame: &mut Frame<'_>,
+    state: &State,
+    theme: &Theme,
+    cache: Option<&std::cell::RefCell<cache::BodyCache>>,
+) {
     if state.wall {
         wall::draw(frame, state, theme);
     } else {
-        draw_board(frame, state, theme);
+        draw_board(frame, state, theme, cache);
     }
     if state.ascii {
         ascii::apply(frame.buffer_mut());
     }
 }
 
-fn draw_board(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
+fn draw_board(
+    frame: &mut Frame<'_>,
+    state: &State,
+    theme: &Theme,
+    cache: Option<&std::cell::RefCell<cache::BodyCache>>,
+) {
     let area = frame.area();
     if theme.background != Style::default() {
         frame.render_widget(Block::default().style(theme.background), area);
@@ -68,7 +85,7 @@ fn draw_board(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
             banner,
         );
     }
-    draw_body(frame, body, state, theme);
+    draw_body(frame, body, state, theme, cache);
     draw_footer(frame, footer, state, theme);
     if state.incidents.detail.is_some() {
         incident_detail::render(frame, body, state, theme);
@@ -255,7 +272,13 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
     }
 }
 
-pub(crate) fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+pub(crate) fn draw_body(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+    cache: Option<&std::cell::RefCell<cache::BodyCache>>,
+) {
     if state.grid_rows().is_empty() {
         let text = "No panels to show. Add a prometheus source (and [[pages]]) to the config, or run `oncall --demo`.";
         frame.render_widget(
@@ -270,9 +293,11 @@ pub(crate) fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &State, theme:
     for (p, cell) in panel_rects(state, area) {
         let view = panel::View {
             panel: &state.panels[page[p]],
+            index: page[p],
             focused: p == state.focus,
             now: state.now,
             state,
+            cache,
         };
         panel::render(frame, cell, &view, theme);
     }

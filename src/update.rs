@@ -395,7 +395,7 @@ fn loaded(
             state.source_ok(&source_id, now);
         }
         Err(e) => {
-            p.error = Some(e.message.clone());
+            p.failed(e.message.clone());
             p.window = None;
             if e.source_down {
                 state.source_failed(&source_id, e.message, now);

@@ -92,6 +92,9 @@ pub struct PanelState {
     /// Charts: the window (start, end, step) of the last query that did not fail. Until the
     /// grid moves, asking again would bring the same points.
     pub window: Option<(f64, f64, f64)>,
+    /// Changes whenever the data or the error changes (unique in the process): what a panel's
+    /// body kept from an earlier frame is checked against.
+    pub generation: u64,
     /// Stat panels: whether the answer on its way is the sparkline's range (else the latest
     /// value alone, which [`PanelState::apply_latest`] adds to the points already held).
     pub asked_range: bool,
@@ -99,6 +102,12 @@ pub struct PanelState {
     pub logs: Option<Box<super::feeds::LogsView>>,
     /// Errors panels: the issues and the view of them.
     pub errors: Option<Box<super::feeds::ErrorsView>>,
+}
+
+/// A number never handed out before in this process.
+pub fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl PanelState {
@@ -115,6 +124,7 @@ impl PanelState {
             refresh: cfg.refresh.map_or(refresh, |d| d.0),
             window: None,
             asked_range: false,
+            generation: next_generation(),
             logs: (cfg.kind == PanelKind::Logs).then(|| {
                 Box::new(super::feeds::LogsView::new(
                     cfg.buffer.unwrap_or(super::feeds::DEFAULT_BUFFER),
@@ -145,6 +155,13 @@ impl PanelState {
         self.series = out;
         self.updated_at = Some(at);
         self.error = None;
+        self.generation = next_generation();
+    }
+
+    /// The last poll failed with `message` (what was shown stays, marked stale).
+    pub fn failed(&mut self, message: String) {
+        self.error = Some(message);
+        self.generation = next_generation();
     }
 
     /// Takes an answer of latest values (one instant query per query): each series keeps its

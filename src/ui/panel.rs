@@ -16,9 +16,13 @@ use ratatui::widgets::{Paragraph, Widget};
 /// What a panel renderer needs.
 pub struct View<'a> {
     pub panel: &'a PanelState,
+    /// The panel's index in the state's panels.
+    pub index: usize,
     pub focused: bool,
     pub now: DateTime<Utc>,
     pub state: &'a crate::state::State,
+    /// Bodies kept from earlier frames.
+    pub cache: Option<&'a std::cell::RefCell<super::cache::BodyCache>>,
 }
 
 /// The marker shown next to the title; words as well as colour, so it reads without colour.
@@ -203,6 +207,41 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if content.height == 0 {
         return;
     }
+    // Bodies drawn from the panel's data alone (and, for a chart, its time grid) are kept.
+    let kept = matches!(
+        p.cfg.kind,
+        PanelKind::Stat | PanelKind::Timeseries | PanelKind::Health | PanelKind::Gauge
+    );
+    if let Some(cache) = view.cache.filter(|_| kept) {
+        let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
+            let now = view.now.timestamp_millis() as f64 / 1000.0;
+            crate::update::chart_window(p.cfg.history().as_secs_f64(), now)
+                .1
+                .to_bits()
+        });
+        let st = view.state;
+        let key = super::cache::key((
+            (view.index, p.generation, p.updated_at, p.error.is_some()),
+            (view.focused, grid_end, st.theme, st.wall, st.low_bandwidth),
+        ));
+        if cache
+            .borrow_mut()
+            .blit(view.index, key, content, frame.buffer_mut())
+        {
+            return;
+        }
+        draw_kind(frame, content, view, theme);
+        cache
+            .borrow_mut()
+            .store(view.index, key, content, frame.buffer_mut());
+        return;
+    }
+    draw_kind(frame, content, view, theme);
+}
+
+/// The body of a panel of one of the kinds below its border.
+fn draw_kind(frame: &mut Frame<'_>, content: Rect, view: &View<'_>, theme: &Theme) {
+    let p = view.panel;
     match p.cfg.kind {
         PanelKind::Stat => stat::render(frame, content, view, theme),
         PanelKind::Timeseries => timeseries::render(frame, content, view, theme),

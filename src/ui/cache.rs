@@ -1,0 +1,220 @@
+//! Panel bodies kept between frames. A frame is drawn every second (the clock, the data ages
+//! in the titles), but a chart's body only changes when its data or its time grid does: a body
+//! whose inputs are the same as last frame's is copied from here instead of drawn again.
+
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+#[derive(Default)]
+pub struct BodyCache {
+    bodies: HashMap<usize, Body>,
+    /// Bodies copied instead of drawn, since the start.
+    pub hits: u64,
+}
+
+struct Body {
+    key: u64,
+    area: Rect,
+    cells: Vec<Cell>,
+}
+
+impl BodyCache {
+    /// Forgets every body (the config or the themes were read again).
+    pub fn clear(&mut self) {
+        self.bodies.clear();
+    }
+
+    /// Copies panel `panel`'s body into `buf` when it was drawn with the same `key` in the
+    /// same `area`.
+    pub fn blit(&mut self, panel: usize, key: u64, area: Rect, buf: &mut Buffer) -> bool {
+        let Some(b) = self.bodies.get(&panel) else {
+            return false;
+        };
+        if b.key != key || b.area != area || buf.area.intersection(area) != area {
+            return false;
+        }
+        let w = usize::from(area.width);
+        for (row, y) in (area.top()..area.bottom()).enumerate() {
+            let start = buf.index_of(area.x, y);
+            buf.content[start..start + w].clone_from_slice(&b.cells[row * w..(row + 1) * w]);
+        }
+        self.hits += 1;
+        true
+    }
+
+    /// Keeps panel `panel`'s body as drawn in `buf`.
+    pub fn store(&mut self, panel: usize, key: u64, area: Rect, buf: &Buffer) {
+        if buf.area.intersection(area) != area {
+            self.bodies.remove(&panel);
+            return;
+        }
+        let body = self.bodies.entry(panel).or_insert_with(|| Body {
+            key,
+            area,
+            cells: Vec::new(),
+        });
+        body.key = key;
+        body.area = area;
+        body.cells.clear();
+        for y in area.top()..area.bottom() {
+            let start = buf.index_of(area.x, y);
+            body.cells
+                .extend_from_slice(&buf.content[start..start + usize::from(area.width)]);
+        }
+    }
+}
+
+/// A key over everything given.
+pub fn key(parts: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::{Action, Effect};
+    use crate::config::Config;
+    use crate::sources::prometheus::Series;
+    use crate::state::{LoadError, State};
+    use crate::update::update;
+    use chrono::{DateTime, Utc};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::cell::RefCell;
+
+    fn at(secs: f64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::milliseconds((secs * 1000.0) as i64)
+    }
+
+    /// Answers the fetches in `fx` whose panel `pick` chooses: a wave that depends on `round`,
+    /// or (every seventh round) an error.
+    fn answer(
+        s: &mut State,
+        fx: &[Effect],
+        now: DateTime<Utc>,
+        round: u64,
+        pick: impl Fn(usize) -> bool,
+    ) {
+        for e in fx {
+            let Effect::Fetch(f) = e else { continue };
+            if !pick(f.panel) {
+                continue;
+            }
+            let result = if round % 7 == 6 {
+                Err(LoadError {
+                    message: "connection refused".into(),
+                    source_down: false,
+                })
+            } else {
+                let points = |q: usize| -> Vec<(f64, f64)> {
+                    match f.range {
+                        Some((start, end, step)) => {
+                            let n = ((end - start) / step) as usize;
+                            (0..=n)
+                                .map(|i| {
+                                    let t = start + step * i as f64;
+                                    (t, 1.0 + ((t / 60.0) + q as f64 + round as f64).sin().abs())
+                                })
+                                .collect()
+                        }
+                        None => vec![(f.at, round as f64 + q as f64)],
+                    }
+                };
+                Ok((0..f.queries.len())
+                    .map(|q| {
+                        vec![Series {
+                            labels: Default::default(),
+                            points: points(q),
+                        }]
+                    })
+                    .collect())
+            };
+            update(
+                s,
+                Action::PanelLoaded {
+                    panel: f.panel,
+                    result,
+                },
+                now,
+            );
+        }
+    }
+
+    /// Over a run of rounds (data for some panels, time crossing chart steps, errors, focus,
+    /// theme and size changes), every frame drawn with kept bodies is the frame drawn afresh.
+    #[test]
+    fn kept_bodies_draw_the_same_frames_as_drawing_afresh() {
+        let mut cfg = Config::demo("http://127.0.0.1:1", &[]);
+        cfg.oncall.members.clear();
+        let themes = [
+            crate::theme::Theme::fallback(),
+            crate::theme::Theme::fallback().without_color(),
+        ];
+        let mut s = State::new(&cfg, at(0.0));
+        let cache = RefCell::new(BodyCache::default());
+        let mut t = 10_000.0;
+        let (mut w, mut h) = (200u16, 50u16);
+        let mut kept = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+        let mut fresh = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+        type Term = Terminal<TestBackend>;
+        let check = |kept: &mut Term, fresh: &mut Term, s: &State, round: u64| {
+            let theme = &themes[s.theme % themes.len()];
+            let a = kept
+                .draw(|f| crate::ui::draw_cached(f, s, theme, Some(&cache)))
+                .expect("draw")
+                .buffer
+                .clone();
+            let b = fresh
+                .draw(|f| crate::ui::draw(f, s, theme))
+                .expect("draw")
+                .buffer
+                .clone();
+            assert_eq!(a, b, "round {round}");
+        };
+        for round in 0..120u64 {
+            // Mostly a second at a time; now and then a jump past a chart's 15 s step.
+            t += if round % 11 == 10 { 16.3 } else { 1.0 };
+            let now = at(t);
+            s.now = now;
+            let fx = update(&mut s, Action::Tick, now);
+            let pick = |p: usize| (p + round as usize) % 3 != 0;
+            answer(&mut s, &fx, now, round, pick);
+            if round % 5 == 2 {
+                // Two different answers in the same millisecond, drawn after each.
+                for value in [1.0, 2.0] {
+                    check(&mut kept, &mut fresh, &s, round);
+                    for panel in 0..s.panels.len() {
+                        if s.panels[panel].cfg.kind.has_query() {
+                            let n = s.panels[panel].queries.len();
+                            let series = Series {
+                                labels: Default::default(),
+                                points: vec![(t - 1.0, value), (t, value * 3.0)],
+                            };
+                            let result = Ok(vec![vec![series]; n]);
+                            update(&mut s, Action::PanelLoaded { panel, result }, now);
+                        }
+                    }
+                }
+            }
+            match round % 23 {
+                5 => {
+                    update(&mut s, Action::FocusNext, now);
+                }
+                9 => s.theme += 1,
+                14 => {
+                    (w, h) = if w == 200 { (120, 40) } else { (200, 50) };
+                    kept.backend_mut().resize(w, h);
+                    fresh.backend_mut().resize(w, h);
+                }
+                _ => {}
+            }
+            check(&mut kept, &mut fresh, &s, round);
+        }
+        // Bodies were kept and copied, not drawn every time.
+        assert!(cache.borrow().hits > 100, "{} hits", cache.borrow().hits);
+    }
+}
