@@ -4,8 +4,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = oncall::cli::Cli::parse();
     oncall::tui::install_panic_hook();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

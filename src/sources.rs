@@ -10,6 +10,9 @@ use crate::config::SourceConfig;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::time::Duration;
 
+/// Answers at least this large are read on a blocking thread (a 10 000-series answer is a few
+/// MiB and takes about 10 ms to read).
+const PARSE_HERE: usize = 256 * 1024;
 /// Largest response body accepted from any source.
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
@@ -119,6 +122,25 @@ impl Http {
             base: cfg.url.trim_end_matches('/').to_string(),
             timeout: cfg.timeout.0,
         })
+    }
+
+    /// Reads an answer with `parse`: here when it is small, on a blocking thread when it is
+    /// large, so that a big answer never holds up the keyboard and the screen (they share one
+    /// thread with the fetches).
+    pub async fn decode<T: Send + 'static>(
+        body: Vec<u8>,
+        parse: impl FnOnce(&[u8]) -> Result<T, SourceError> + Send + 'static,
+    ) -> Result<T, SourceError> {
+        if body.len() < PARSE_HERE {
+            return parse(&body);
+        }
+        tokio::task::spawn_blocking(move || parse(&body))
+            .await
+            .unwrap_or_else(|e| {
+                Err(SourceError::Decode(format!(
+                    "reading the answer failed: {e}"
+                )))
+            })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -277,5 +299,25 @@ mod tests {
         assert!(api("timeout").retryable());
         assert!(!api("bad_data").retryable());
         assert!(!api("execution").retryable());
+    }
+
+    /// A small answer is read where it arrived; a large one on another thread, so the one
+    /// thread that also reads keys and draws is not held up by it.
+    #[test]
+    fn large_answers_are_read_off_the_ui_thread() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let here = std::thread::current().id();
+        let read_on = |len: usize| {
+            rt.block_on(Http::decode(vec![b' '; len], |b| {
+                Ok((b.len(), std::thread::current().id()))
+            }))
+            .expect("decoded")
+        };
+        assert_eq!(read_on(1024), (1024, here));
+        let (len, there) = read_on(PARSE_HERE);
+        assert_eq!(len, PARSE_HERE);
+        assert_ne!(there, here);
     }
 }

@@ -359,13 +359,13 @@ impl Alertmanager {
             ("unprocessed", "true"),
         ];
         let (status, ctype, body) = self.get("/api/v2/alerts", &query).await?;
-        parse_alerts(status, ctype.as_deref(), &body)
+        Http::decode(body, move |b| parse_alerts(status, ctype.as_deref(), b)).await
     }
 
     /// Every silence: active, pending and expired.
     pub async fn silences(&self) -> Result<Vec<Silence>, SourceError> {
         let (status, ctype, body) = self.get("/api/v2/silences", &[]).await?;
-        parse_silences(status, ctype.as_deref(), &body)
+        Http::decode(body, move |b| parse_silences(status, ctype.as_deref(), b)).await
     }
 
     /// Creates a silence, or updates the one named by `s.id`; returns the silence id (Alertmanager

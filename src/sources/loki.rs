@@ -223,7 +223,11 @@ impl Loki {
         let url = self.http.url("/loki/api/v1/query_range");
         let req = self.http.client.get(url).query(&params);
         let (status, ctype, body) = self.http.send(req).await?;
-        let mut entries = parse_answer(status, ctype.as_deref(), &body, entry_cap(limit))?;
+        let cap = entry_cap(limit);
+        let mut entries = Http::decode(body, move |b| {
+            parse_answer(status, ctype.as_deref(), b, cap)
+        })
+        .await?;
         if forward {
             entries.sort_by_key(|e| e.ts_ns);
         } else {

@@ -276,12 +276,13 @@ impl Prometheus {
             let (status, ctype, body) = self.http.send(req).await?;
             // Some proxies refuse long GETs; Prometheus takes the same form as a POST.
             if status != 405 && status != 414 {
-                return parse_response(status, ctype.as_deref(), &body);
+                return Http::decode(body, move |b| parse_response(status, ctype.as_deref(), b))
+                    .await;
             }
         }
         let req = self.http.client.post(&url).form(params);
         let (status, ctype, body) = self.http.send(req).await?;
-        parse_response(status, ctype.as_deref(), &body)
+        Http::decode(body, move |b| parse_response(status, ctype.as_deref(), b)).await
     }
 }
 
