@@ -615,6 +615,11 @@ mod tests {
         }
     }
 
+    /// The first panel `pick` chooses.
+    fn panel_where(s: &State, pick: impl Fn(&crate::state::PanelState) -> bool) -> usize {
+        s.panels.iter().position(pick).unwrap_or(usize::MAX)
+    }
+
     fn fetched(fx: &[Effect], panel: usize) -> bool {
         fx.iter()
             .any(|e| matches!(e, Effect::Fetch(f) if f.panel == panel))
@@ -623,18 +628,10 @@ mod tests {
     #[test]
     fn a_chart_is_asked_again_only_when_its_grid_has_moved() {
         let mut s = demo_state();
-        let chart = s
-            .panels
-            .iter()
-            .position(|p| {
-                p.cfg.kind == PanelKind::Timeseries && p.cfg.history().as_secs_f64() == 3600.0
-            })
-            .unwrap_or(usize::MAX);
-        let stat = s
-            .panels
-            .iter()
-            .position(|p| p.cfg.kind == PanelKind::Stat)
-            .unwrap_or(usize::MAX);
+        let chart = panel_where(&s, |p| {
+            p.cfg.kind == PanelKind::Timeseries && p.cfg.history().as_secs_f64() == 3600.0
+        });
+        let stat = panel_where(&s, |p| p.cfg.kind == PanelKind::Stat);
         // 1 h of history: a 15 s grid. 10 005 s is a third of the way into a step.
         let fx = update(&mut s, Action::Tick, t(10_005));
         assert!(fetched(&fx, chart) && fetched(&fx, stat));
@@ -678,11 +675,7 @@ mod tests {
     #[test]
     fn a_stat_asks_its_sparkline_once_a_step_and_its_latest_value_between() {
         let mut s = demo_state();
-        let stat = s
-            .panels
-            .iter()
-            .position(|p| p.cfg.kind == PanelKind::Stat)
-            .unwrap_or(usize::MAX);
+        let stat = panel_where(&s, |p| p.cfg.kind == PanelKind::Stat);
         let refresh = s.panels[stat].refresh.as_secs() as i64;
         // 30 min of history: a 30 s grid.
         let spec = |fx: &[Effect]| {
