@@ -3,29 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use chrono::DateTime;
-use oncall::incidents::{Incident, Severity};
 use oncall::runbook::run::{MAX_LINES, TAIL_LINES};
 use oncall::runbook::{RunEvent, TemplateError, render_argv, spawn};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-fn incident(labels: &[(&str, &str)]) -> Incident {
-    Incident {
-        summary: "app is down".into(),
-        labels: labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        ..Incident::open(
-            "am:0f3a",
-            "AppDown",
-            Severity::P0,
-            "am",
-            DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-        )
-    }
-}
+mod support_runbook;
+use support_runbook::app_down as incident;
 
 fn argv(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()

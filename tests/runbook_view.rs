@@ -2,8 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use chrono::DateTime;
-use oncall::incidents::{Incident, Severity};
+use oncall::incidents::Incident;
 use oncall::runbook::{
     CommandConfig, Confirm, OutputPane, RunEvent, Viewer, render_commands, render_confirm,
     visible_commands,
@@ -26,21 +25,10 @@ fn draw(w: u16, h: u16, f: impl FnOnce(&mut ratatui::Frame<'_>, Rect)) -> Buffer
     term.backend().buffer().clone()
 }
 
+mod support_runbook;
+
 fn incident() -> Incident {
-    Incident {
-        labels: [
-            ("deployment".to_string(), "checkout api".to_string()),
-            ("namespace".to_string(), "prod".to_string()),
-        ]
-        .into(),
-        ..Incident::open(
-            "am:0f3a",
-            "AppDown",
-            Severity::P0,
-            "am",
-            DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-        )
-    }
+    support_runbook::app_down(&[("deployment", "checkout api"), ("namespace", "prod")])
 }
 
 fn commands() -> Vec<CommandConfig> {
