@@ -154,8 +154,8 @@ impl<W: Write> Output<W> {
         let result = self.out.write_all(&self.buf).and_then(|_| self.out.flush());
         self.buf.clear();
         if result.is_err() {
-            // What was lost is unknown: the next frame moves absolutely.
-            self.cursor = None;
+            // What reached the screen is unknown: no cell is written again from memory.
+            self.screen = None;
         }
         result
     }
@@ -212,13 +212,16 @@ impl<W: Write> Output<W> {
         i
     }
 
+    /// Where cell (x, y) is in `screen`.
+    fn index(&self, x: u16, y: u16) -> Option<usize> {
+        (x < self.width && y < self.height)
+            .then(|| usize::from(y) * usize::from(self.width) + usize::from(x))
+    }
+
     /// The shown cell's byte and pen, when it is one printable ASCII byte.
     fn shown(&self, x: u16, y: u16) -> Option<(u8, Pen)> {
         let screen = self.screen.as_ref()?;
-        if x >= self.width || y >= self.height {
-            return None;
-        }
-        let &(b, pen) = screen.get(usize::from(y) * usize::from(self.width) + usize::from(x))?;
+        let &(b, pen) = screen.get(self.index(x, y)?)?;
         Some((b, *self.pens.get(usize::from(pen))?)).filter(|&(b, _)| b != 0)
     }
 
@@ -320,73 +323,69 @@ fn trusted_width(symbol: &str) -> bool {
 
 /// Appends one SGR parameter, separated from the previous one.
 fn param(buf: &mut Vec<u8>, first: &mut bool, p: &[u8]) {
+    separate(buf, first);
+    buf.extend_from_slice(p);
+}
+
+fn separate(buf: &mut Vec<u8>, first: &mut bool) {
     if !*first {
         buf.push(b';');
     }
     *first = false;
-    buf.extend_from_slice(p);
 }
 
-fn color_param(buf: &mut Vec<u8>, first: &mut bool, color: Color, base: u8) {
-    // base: 30 foreground, 40 background, 50 underline (extended forms only).
-    let named = |n: u8| -> Option<u8> {
-        if base == 50 {
-            None
-        } else if n < 8 {
-            Some(base + n)
-        } else {
-            Some(base + 60 + (n - 8))
+/// The palette index of a named colour (the ANSI 16).
+fn ansi_index(color: Color) -> Option<u8> {
+    Some(match color {
+        Color::Black => 0,
+        Color::Red => 1,
+        Color::Green => 2,
+        Color::Yellow => 3,
+        Color::Blue => 4,
+        Color::Magenta => 5,
+        Color::Cyan => 6,
+        Color::Gray => 7,
+        Color::DarkGray => 8,
+        Color::LightRed => 9,
+        Color::LightGreen => 10,
+        Color::LightYellow => 11,
+        Color::LightBlue => 12,
+        Color::LightMagenta => 13,
+        Color::LightCyan => 14,
+        Color::White => 15,
+        _ => return None,
+    })
+}
+
+/// One colour parameter. `base`: 30 foreground, 40 background, 50 underline (which has only the
+/// extended forms).
+fn color_param(buf: &mut Vec<u8>, first: &mut bool, color: Color, base: u16) {
+    separate(buf, first);
+    let color = match ansi_index(color) {
+        // The 16 named colours have short codes: 30–37 and 90–97 (40–47, 100–107).
+        Some(n) if base != 50 => {
+            let n = u16::from(n);
+            push_num(buf, if n < 8 { base + n } else { base + 60 + n - 8 });
+            return;
         }
+        Some(n) => Color::Indexed(n),
+        None => color,
     };
-    let mut tmp = Vec::with_capacity(16);
     match color {
-        Color::Reset => {
-            push_num(&mut tmp, u16::from(base) + 9);
-        }
         Color::Indexed(i) => {
-            push_num(&mut tmp, u16::from(base) + 8);
-            tmp.extend_from_slice(b";5;");
-            push_num(&mut tmp, u16::from(i));
+            push_num(buf, base + 8);
+            buf.extend_from_slice(b";5;");
+            push_num(buf, u16::from(i));
         }
         Color::Rgb(r, g, b) => {
-            push_num(&mut tmp, u16::from(base) + 8);
-            tmp.extend_from_slice(b";2;");
-            push_num(&mut tmp, u16::from(r));
-            tmp.push(b';');
-            push_num(&mut tmp, u16::from(g));
-            tmp.push(b';');
-            push_num(&mut tmp, u16::from(b));
-        }
-        named_color => {
-            let n = match named_color {
-                Color::Black => 0,
-                Color::Red => 1,
-                Color::Green => 2,
-                Color::Yellow => 3,
-                Color::Blue => 4,
-                Color::Magenta => 5,
-                Color::Cyan => 6,
-                Color::Gray => 7,
-                Color::DarkGray => 8,
-                Color::LightRed => 9,
-                Color::LightGreen => 10,
-                Color::LightYellow => 11,
-                Color::LightBlue => 12,
-                Color::LightMagenta => 13,
-                Color::LightCyan => 14,
-                _ => 15,
-            };
-            match named(n) {
-                Some(code) => push_num(&mut tmp, u16::from(code)),
-                None => {
-                    push_num(&mut tmp, u16::from(base) + 8);
-                    tmp.extend_from_slice(b";5;");
-                    push_num(&mut tmp, u16::from(n));
-                }
+            push_num(buf, base + 8);
+            for c in [2, r, g, b] {
+                buf.push(b';');
+                push_num(buf, u16::from(c));
             }
         }
+        _ => push_num(buf, base + 9),
     }
-    param(buf, first, &tmp);
 }
 
 /// One SGR sequence taking the pen from `from` to `to`.
@@ -474,7 +473,9 @@ impl<W: Write> Backend for Output<W> {
             let symbol = cell.symbol();
             self.buf.extend_from_slice(symbol.as_bytes());
             self.cursor = (trusted_width(symbol) && x + 1 < self.width).then_some((x + 1, y));
-            if self.screen.is_some() && x < self.width {
+            if self.screen.is_some()
+                && let Some(i) = self.index(x, y)
+            {
                 let byte = match symbol.as_bytes() {
                     &[b] if (0x20..0x7f).contains(&b)
                         && cell.diff_option == CellDiffOption::None =>
@@ -484,7 +485,6 @@ impl<W: Write> Backend for Output<W> {
                     _ => 0,
                 };
                 let shown = (byte, self.intern(want));
-                let i = usize::from(y) * usize::from(self.width) + usize::from(x);
                 if let Some(slot) = self.screen.as_mut().and_then(|s| s.get_mut(i)) {
                     *slot = shown;
                 }
