@@ -5,7 +5,6 @@
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 #[derive(Default)]
 pub struct BodyCache {
@@ -14,8 +13,22 @@ pub struct BodyCache {
     pub hits: u64,
 }
 
+/// Everything a kept body is drawn from besides its size: when one of these changes, the body
+/// is drawn again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BodyKey {
+    /// The panel's data generation (new data or a new error).
+    pub generation: u64,
+    pub focused: bool,
+    /// A chart's grid: the end of its window.
+    pub grid_end: Option<f64>,
+    pub theme: usize,
+    pub wall: bool,
+    pub low_bandwidth: bool,
+}
+
 struct Body {
-    key: u64,
+    key: BodyKey,
     area: Rect,
     cells: Vec<Cell>,
 }
@@ -28,7 +41,7 @@ impl BodyCache {
 
     /// Copies panel `panel`'s body into `buf` when it was drawn with the same `key` in the
     /// same `area`.
-    pub fn blit(&mut self, panel: usize, key: u64, area: Rect, buf: &mut Buffer) -> bool {
+    pub fn blit(&mut self, panel: usize, key: BodyKey, area: Rect, buf: &mut Buffer) -> bool {
         let Some(b) = self.bodies.get(&panel) else {
             return false;
         };
@@ -45,7 +58,7 @@ impl BodyCache {
     }
 
     /// Keeps panel `panel`'s body as drawn in `buf`.
-    pub fn store(&mut self, panel: usize, key: u64, area: Rect, buf: &Buffer) {
+    pub fn store(&mut self, panel: usize, key: BodyKey, area: Rect, buf: &Buffer) {
         if buf.area.intersection(area) != area {
             self.bodies.remove(&panel);
             return;
@@ -64,13 +77,6 @@ impl BodyCache {
                 .extend_from_slice(&buf.content[start..start + usize::from(area.width)]);
         }
     }
-}
-
-/// A key over everything given.
-pub fn key(parts: impl Hash) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
 }
 
 #[cfg(test)]

@@ -215,15 +215,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if let Some(cache) = view.cache.filter(|_| kept) {
         let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
             let now = view.now.timestamp_millis() as f64 / 1000.0;
-            crate::update::chart_window(p.cfg.history().as_secs_f64(), now)
-                .1
-                .to_bits()
+            crate::update::chart_window(p.cfg.history().as_secs_f64(), now).1
         });
-        let st = view.state;
-        let key = super::cache::key((
-            (view.index, p.generation, p.updated_at, p.error.is_some()),
-            (view.focused, grid_end, st.theme, st.wall, st.low_bandwidth),
-        ));
+        let key = super::cache::BodyKey {
+            generation: p.generation,
+            focused: view.focused,
+            grid_end,
+            theme: view.state.theme,
+            wall: view.state.wall,
+            low_bandwidth: view.state.low_bandwidth,
+        };
         if cache
             .borrow_mut()
             .blit(view.index, key, content, frame.buffer_mut())
