@@ -17,7 +17,18 @@ const CHART_POINTS: f64 = 240.0;
 
 /// The step of a timeseries chart's range query, in seconds, for `history` seconds of history.
 pub fn chart_step(history: f64) -> f64 {
-    (history / CHART_POINTS).ceil().max(1.0)
+    grid_step(history, CHART_POINTS)
+}
+
+/// The step, in whole seconds, of a grid of about `points` points over `history` seconds.
+fn grid_step(history: f64, points: f64) -> f64 {
+    (history / points).ceil().max(1.0)
+}
+
+/// `(start, end, step)`: `history` seconds on the grid of `step`, ending at the grid point `end`.
+/// Start and end move together, once a step.
+fn window_to(end: f64, history: f64, step: f64) -> (f64, f64, f64) {
+    (end - (history / step).ceil() * step, end, step)
 }
 
 /// `(start, end, step)` of a timeseries chart at `at` (unix seconds), on the fixed grid of
@@ -27,10 +38,7 @@ pub fn chart_step(history: f64) -> f64 {
 /// both use this.
 pub fn chart_window(history: f64, at: f64) -> (f64, f64, f64) {
     let step = chart_step(history);
-    let end = (at / step).ceil() * step;
-    // Start and end move together, once a step, even when `at` falls on the grid.
-    let start = end - (history / step).ceil() * step;
-    (start, end, step)
+    window_to((at / step).ceil() * step, history, step)
 }
 const SPARK_POINTS: f64 = 60.0;
 
@@ -38,9 +46,8 @@ const SPARK_POINTS: f64 = 60.0;
 /// grid ending at the last grid point at or before `at`. Between steps the panel asks only for
 /// its latest value, which becomes the sparkline's newest bar.
 pub fn spark_window(history: f64, at: f64) -> (f64, f64, f64) {
-    let step = (history / SPARK_POINTS).ceil().max(1.0);
-    let end = (at / step).floor() * step;
-    (end - (history / step).ceil() * step, end, step)
+    let step = grid_step(history, SPARK_POINTS);
+    window_to((at / step).floor() * step, history, step)
 }
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
@@ -431,9 +438,10 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         let history = p.cfg.history().as_secs_f64();
         let range = match p.cfg.kind {
             PanelKind::Timeseries => {
-                // A chart is asked again once its grid has moved a step (`r` asks at once).
+                // A chart is asked again once its grid has moved a step (`r` and a failed
+                // answer forget the window, so they ask at once).
                 let w = chart_window(history, at);
-                if p.window == Some(w) && p.error.is_none() {
+                if p.window == Some(w) {
                     continue;
                 }
                 p.window = Some(w);
@@ -442,7 +450,7 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             PanelKind::Stat => {
                 // The sparkline's range once its grid has moved a step, else the latest value.
                 let w = spark_window(history, at);
-                p.asked_range = p.window != Some(w) || p.error.is_some() || p.series.is_empty();
+                p.asked_range = p.window != Some(w) || p.series.is_empty();
                 p.window = Some(w);
                 p.asked_range.then_some(w)
             }
