@@ -297,11 +297,22 @@ fn watch(
         }
         out
     }
+    // The file system is asked on a blocking thread: a config on a slow network home directory
+    // never holds up the one thread that reads keys and draws.
+    let look = |paths: &std::sync::Arc<Vec<std::path::PathBuf>>| {
+        let paths = paths.clone();
+        async move {
+            tokio::task::spawn_blocking(move || stamp(&paths))
+                .await
+                .unwrap_or_default()
+        }
+    };
+    let paths = std::sync::Arc::new(paths);
     tokio::spawn(async move {
-        let mut last = stamp(&paths);
+        let mut last = look(&paths).await;
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let now = stamp(&paths);
+            let now = look(&paths).await;
             if now != last {
                 last = now;
                 let read = config.clone();

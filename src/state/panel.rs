@@ -89,8 +89,9 @@ pub struct PanelState {
     pub in_flight: bool,
     pub next_due: DateTime<Utc>,
     pub refresh: Duration,
-    /// Charts: the window (start, end, step) of the last query that did not fail. Until the
-    /// grid moves, asking again would bring the same points.
+    /// Charts and stat sparklines: the grid window (start, end, step) last asked for, forgotten
+    /// when an answer fails and on `r`. Until the grid moves, asking again would bring the same
+    /// points.
     pub window: Option<(f64, f64, f64)>,
     /// Changes whenever the data or the error changes (unique in the process): what a panel's
     /// body kept from an earlier frame is checked against.
