@@ -253,6 +253,11 @@ impl State {
             s.last_error = Some(message);
             s.error_since.get_or_insert(now);
         }
+        // Its charts are asked at their next refresh, not only once their grid moves, so that
+        // they too show the failure within a refresh.
+        for p in self.panels.iter_mut().filter(|p| p.source == id) {
+            p.window = None;
+        }
     }
 
     /// Takes a new config while running (hot reload): pages, panels, sources, rules and settings

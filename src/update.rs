@@ -663,6 +663,7 @@ mod tests {
         answer(&mut s, &fx, t(10_100));
         let fx = update(&mut s, Action::RefreshNow, t(10_101));
         assert!(fetched(&fx, chart));
+        answer(&mut s, &fx, t(10_101));
         // A failed answer is asked again at the next refresh, in the same step.
         let err = Err(LoadError {
             message: "down".into(),
@@ -677,6 +678,28 @@ mod tests {
             t(10_101),
         );
         let fx = update(&mut s, Action::Tick, t(10_101 + refresh));
+        assert!(fetched(&fx, chart));
+        // When another panel finds the source down, the chart is asked at its next refresh too.
+        // (10 126 s asks for the grid ending at 10 140 s; 10 131 s and 10 136 s are in it.)
+        answer(&mut s, &fx, t(10_101 + refresh));
+        let fx = update(&mut s, Action::Tick, t(10_126));
+        answer(&mut s, &fx, t(10_126));
+        let at = 10_126 + refresh;
+        let fx = update(&mut s, Action::Tick, t(at));
+        assert!(fetched(&fx, stat) && !fetched(&fx, chart), "{fx:?}");
+        let down = Err(LoadError {
+            message: "down".into(),
+            source_down: true,
+        });
+        update(
+            &mut s,
+            Action::PanelLoaded {
+                panel: stat,
+                result: down,
+            },
+            t(at),
+        );
+        let fx = update(&mut s, Action::Tick, t(at + refresh));
         assert!(fetched(&fx, chart));
     }
 
