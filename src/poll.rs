@@ -5,7 +5,7 @@ use crate::config::{Config, SourceKind};
 use crate::sources::SourceError;
 use crate::sources::alertmanager::{Alertmanager, NewSilence};
 use crate::sources::loki::Loki;
-use crate::sources::prometheus::{Prometheus, Series};
+use crate::sources::prometheus::{Prometheus, Series, end_with};
 use crate::sources::sentry::{Sentry, Sort};
 use crate::state::LoadError;
 use std::collections::HashMap;
@@ -435,10 +435,8 @@ pub fn with_latest(range: Vec<Series>, latest: Vec<Series>) -> Vec<Series> {
                 return now;
             };
             let mut s = range.swap_remove(i);
-            if let Some(&p) = now.points.last()
-                && s.points.last().is_none_or(|last| last.0 < p.0)
-            {
-                s.points.push(p);
+            if let Some(&p) = now.points.last() {
+                end_with(&mut s.points, p);
             }
             s
         })

@@ -19,6 +19,14 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+/// Ends `points` with `latest` (an instant query's answer) unless they already reach its time:
+/// the one rule by which a stat's value now joins its sparkline.
+pub fn end_with(points: &mut Vec<(f64, f64)>, latest: (f64, f64)) {
+    if points.last().is_none_or(|last| last.0 < latest.0) {
+        points.push(latest);
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResultType {
     Vector,

@@ -1,7 +1,7 @@
 //! One panel's data and the status derived from it.
 
 use crate::config::{Direction, PanelConfig, PanelKind, QueryConfig, Thresholds};
-use crate::sources::prometheus::{Labels, Series};
+use crate::sources::prometheus::{Labels, Series, end_with};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::time::Duration;
@@ -181,9 +181,7 @@ impl PanelState {
             {
                 let mut points = std::mem::take(&mut old.points);
                 points.retain(|p| p.0 <= grid_end);
-                if latest.0 > grid_end {
-                    points.push(latest);
-                }
+                end_with(&mut points, latest);
                 s.points = points;
             }
         }
