@@ -36,7 +36,21 @@ pub fn status_mark(s: Status) -> &'static str {
     }
 }
 
-/// The status marker and data age, shortened so the title stays readable in narrow panels.
+/// Seconds a panel's data may age before its title shows how old it is: the panel's own
+/// interval (a chart is asked once its grid step has passed, at the refresh after it) and one
+/// refresh more. Data on time needs no number, and a number that changes every second on every
+/// panel is noise to read and bytes to send; data that is late says so.
+fn due_age(p: &PanelState) -> i64 {
+    let refresh = p.refresh.as_secs_f64();
+    let step = match p.cfg.kind {
+        PanelKind::Timeseries => crate::update::chart_step(p.cfg.history().as_secs_f64()),
+        _ => 0.0,
+    };
+    (step + 2.0 * refresh).ceil() as i64
+}
+
+/// The status marker, and the data age when it is late or stale, shortened so the title stays
+/// readable in narrow panels.
 fn title_right<'a>(
     p: &PanelState,
     status: Status,
@@ -46,14 +60,16 @@ fn title_right<'a>(
 ) -> Vec<Span<'a>> {
     let mark = status_mark(status);
     let age = match p.updated_at {
-        Some(at) => {
-            let age = crate::duration::format_age((now - at).num_seconds());
-            if p.is_stale() {
-                format!("stale {age} ")
-            } else {
-                format!("{age} ")
-            }
+        Some(at) if p.is_stale() => {
+            format!(
+                "stale {} ",
+                crate::duration::format_age((now - at).num_seconds())
+            )
         }
+        Some(at) if (now - at).num_seconds() > due_age(p) => {
+            format!("{} ", crate::duration::format_age((now - at).num_seconds()))
+        }
+        Some(_) => String::new(),
         None if p.in_flight => "loading… ".to_string(),
         None => String::new(),
     };
@@ -314,5 +330,47 @@ mod frame_tests {
             }
         }
         assert_eq!(checked, 41 * 9 * 2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PanelConfig;
+    use std::time::Duration;
+
+    fn panel(kind: &str, refresh: u64) -> PanelState {
+        let cfg: PanelConfig =
+            toml::from_str(&format!("title = \"t\"\nkind = \"{kind}\"\nquery = \"up\""))
+                .expect("a panel");
+        PanelState::new(cfg, "prom".into(), Duration::from_secs(refresh), Utc::now())
+    }
+
+    /// The title's right part, as text, `age` seconds after the last answer (the status is the
+    /// data's own, not under test here).
+    fn right(p: &mut PanelState, age: i64) -> String {
+        let now = Utc::now();
+        p.updated_at = Some(now - chrono::Duration::seconds(age));
+        let spans = title_right(p, Status::Ok, now, 80, &Theme::fallback());
+        spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn the_age_shows_once_the_data_is_late() {
+        // Asked every refresh: on time up to two refreshes.
+        let mut stat = panel("stat", 1);
+        assert_eq!(right(&mut stat, 0), " ✓ ");
+        assert_eq!(right(&mut stat, 2), " ✓ ");
+        assert_eq!(right(&mut stat, 3), " ✓ 3s ");
+        let mut slow = panel("gauge", 30);
+        assert_eq!(right(&mut slow, 60), " ✓ ");
+        assert_eq!(right(&mut slow, 61), " ✓ 1m ");
+        // A one-hour chart is asked once its 15 s grid step has passed.
+        let mut chart = panel("timeseries", 10);
+        assert_eq!(right(&mut chart, 35), " ✓ ");
+        assert_eq!(right(&mut chart, 36), " ✓ 36s ");
+        // Stale data always says how old it is, late or not.
+        stat.failed("connection refused".into());
+        assert_eq!(right(&mut stat, 1), " ✓ stale 1s ");
     }
 }
