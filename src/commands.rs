@@ -82,7 +82,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Who) => {
             let tz = crate::rotation::zone(
                 &cfg.oncall,
-                cfg.general.timezone.parse().unwrap_or(chrono_tz::UTC),
+                cfg.general.timezone.parse().unwrap_or(crate::tz::Tz::utc()),
             );
             match crate::rotation::who(&cfg.oncall, tz, chrono::Utc::now()) {
                 Some(o) => {
@@ -233,8 +233,8 @@ fn journal_events(cli: &Cli) -> anyhow::Result<(Vec<crate::incidents::journal::E
     Ok((events, cfg))
 }
 
-fn zone(cfg: &Config) -> chrono_tz::Tz {
-    cfg.general.timezone.parse().unwrap_or(chrono_tz::UTC)
+fn zone(cfg: &Config) -> crate::tz::Tz {
+    cfg.general.timezone.parse().unwrap_or(crate::tz::Tz::utc())
 }
 
 fn postmortem(cli: &Cli, id: &str, output: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {

@@ -30,5 +30,6 @@ pub mod sources;
 pub mod state;
 pub mod theme;
 pub mod tui;
+pub mod tz;
 pub mod ui;
 pub mod update;

@@ -18,8 +18,8 @@ pub use schedule::{DEFAULT_START, Handoff, Plan, parse_handoff, resolve};
 pub use text::{countdown, format_when, format_who, is_user, to_json};
 
 use crate::duration::Dur;
+use crate::tz::Tz;
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::Deserialize;
 
 /// The `[oncall]` table.

@@ -86,7 +86,7 @@ pub struct State {
     /// A line for the status bar (warnings such as a broken theme).
     pub message: Option<String>,
     /// The clock's zone; `None` is the machine's local time.
-    pub timezone: Option<chrono_tz::Tz>,
+    pub timezone: Option<crate::tz::Tz>,
     pub incidents: Incidents,
     pub severity: SeverityConfig,
     /// The note prompt, while it is open.
@@ -316,7 +316,10 @@ impl State {
 
     /// Who is on call now and next (`None` without a rotation).
     pub fn on_call(&self) -> Option<crate::rotation::OnCall> {
-        let tz = crate::rotation::zone(&self.rotation, self.timezone.unwrap_or(chrono_tz::UTC));
+        let tz = crate::rotation::zone(
+            &self.rotation,
+            self.timezone.unwrap_or(crate::tz::Tz::utc()),
+        );
         crate::rotation::who(&self.rotation, tz, self.now)
     }
 

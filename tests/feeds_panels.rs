@@ -46,7 +46,7 @@ title = "Feeds"
 "#;
     let cfg = Config::parse(text, Path::new("t.toml")).unwrap();
     let mut s = State::new(&cfg, t0());
-    s.timezone = Some(chrono_tz::UTC);
+    s.timezone = Some(oncall::tz::Tz::utc());
     let fx = update(&mut s, Action::Tick, t0());
     assert!(
         fx.iter()

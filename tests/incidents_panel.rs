@@ -131,7 +131,7 @@ fn load(s: &mut State, alerts: Vec<AmAlert>, at: DateTime<Utc>) {
 fn state() -> State {
     let cfg = config();
     let mut s = State::new(&cfg, now());
-    s.timezone = Some(chrono_tz::UTC);
+    s.timezone = Some(oncall::tz::Tz::utc());
     update(
         &mut s,
         Action::JournalLoaded {

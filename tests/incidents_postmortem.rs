@@ -7,7 +7,8 @@ use oncall::incidents::postmortem::render;
 use oncall::incidents::{Incident, IncidentState, Severity};
 use std::collections::BTreeMap;
 
-const MADRID: chrono_tz::Tz = chrono_tz::Europe::Madrid;
+static MADRID: std::sync::LazyLock<oncall::tz::Tz> =
+    std::sync::LazyLock::new(|| "Europe/Madrid".parse().expect("Europe/Madrid"));
 
 fn at(hhmm: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(&format!("2026-01-20T{hhmm}:00Z"))
@@ -92,7 +93,7 @@ fn resolved_p0() -> (Incident, Vec<Event>) {
 #[test]
 fn resolved_p0_with_ack_note_and_runbook_command() {
     let (inc, events) = resolved_p0();
-    let md = render(&inc, &events, MADRID, &SeverityConfig::default());
+    let md = render(&inc, &events, *MADRID, &SeverityConfig::default());
     for want in [
         "# Post-Incident Review: P0 AppDown (2026-01-20)\n",
         "## Summary\nApp is down: 0 of 3 replicas ready\n",
@@ -142,7 +143,7 @@ fn late_acknowledgement_is_called_out() {
     let (mut inc, mut events) = resolved_p0();
     inc.acked_at = Some(at("11:17"));
     events[1] = ev("11:17", acked("bob"));
-    let md = render(&inc, &events, MADRID, &SeverityConfig::default());
+    let md = render(&inc, &events, *MADRID, &SeverityConfig::default());
     assert!(
         md.contains("**Time to acknowledge**: 12 min ❌ over the 5 min target\n"),
         "{md}"
@@ -157,7 +158,7 @@ fn late_acknowledgement_is_called_out() {
 fn open_incident_is_ongoing() {
     let inc = incident(Severity::P1, IncidentState::Open);
     let events = vec![ev("11:05", detected())];
-    let md = render(&inc, &events, MADRID, &SeverityConfig::default());
+    let md = render(&inc, &events, *MADRID, &SeverityConfig::default());
     assert!(
         md.starts_with("# Post-Incident Review: P1 AppDown (2026-01-20)\n"),
         "{md}"
@@ -176,7 +177,7 @@ fn open_incident_is_ongoing() {
 fn resolved_p1_is_measured_against_its_resolve_target() {
     let mut inc = incident(Severity::P1, IncidentState::Resolved);
     inc.resolved_at = Some(at("11:37"));
-    let md = render(&inc, &[], MADRID, &SeverityConfig::default());
+    let md = render(&inc, &[], *MADRID, &SeverityConfig::default());
     assert!(
         md.contains("**Time to resolve**: 32 min ✅ within the 1 h target\n"),
         "{md}"
@@ -201,7 +202,7 @@ fn hostile_text_cannot_inject_structure_or_escapes() {
             note("looks fine\n# Fake heading\n\x1b[2J\x1b]52;c;ZXZpbA==\x07===\n```"),
         ),
     ];
-    let md = render(&inc, &events, MADRID, &SeverityConfig::default());
+    let md = render(&inc, &events, *MADRID, &SeverityConfig::default());
     assert!(!md.contains('\u{1b}') && !md.contains('\u{7}'), "{md:?}");
     assert!(!md.contains("pwned") && !md.contains("ZXZpbA"), "{md}");
     let ours = [

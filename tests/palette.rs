@@ -29,7 +29,7 @@ fn incident(id: &str, title: &str, severity: Severity, state: IncidentState) -> 
 fn demo_state() -> State {
     let cfg = Config::demo("http://127.0.0.1:1", &[]);
     let mut s = State::new(&cfg, t0());
-    s.timezone = Some(chrono_tz::UTC);
+    s.timezone = Some(oncall::tz::Tz::utc());
     let second = Page {
         title: "Logs & errors".into(),
         panels: (0..s.panels.len()).rev().take(3).collect(),

@@ -100,7 +100,7 @@ fn config(panel: PanelConfig) -> Config {
 
 fn new_state(cfg: &Config) -> State {
     let mut s = State::new(cfg, t0());
-    s.timezone = Some(chrono_tz::UTC);
+    s.timezone = Some(oncall::tz::Tz::utc());
     s.user = "alice".into();
     s
 }

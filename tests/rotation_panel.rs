@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 // The panel's source is compiled into this test directly, so the test does not depend on where
-// the board mounts the module; `rotation` and `theme` stand in for the crate paths it uses.
+// the board mounts the module; `rotation`, `theme` and `tz` stand in for the crate paths it uses.
 #[path = "../src/ui/oncall_panel.rs"]
 mod oncall_panel;
 mod rotation {
@@ -13,9 +13,15 @@ mod rotation {
 mod theme {
     pub use oncall::theme::*;
 }
+mod tz {
+    pub use oncall::tz::*;
+}
 
 use chrono::{DateTime, TimeZone, Utc};
-use chrono_tz::Europe::Madrid;
+#[allow(non_snake_case)]
+fn Madrid() -> oncall::tz::Tz {
+    "Europe/Madrid".parse().expect("Europe/Madrid")
+}
 use oncall::rotation::{OnCall, RotationConfig, who};
 use oncall::snapshot::to_text;
 use oncall::theme::Theme;
@@ -47,7 +53,7 @@ fn config() -> RotationConfig {
 fn draw(o: Option<&OnCall>, user: &str, now: DateTime<Utc>, w: u16, h: u16) -> Buffer {
     let theme = Theme::fallback();
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| oncall_panel::render(f, f.area(), o, user, Madrid, now, &theme))
+    term.draw(|f| oncall_panel::render(f, f.area(), o, user, Madrid(), now, &theme))
         .unwrap();
     term.backend().buffer().clone()
 }
@@ -65,7 +71,7 @@ fn find(buf: &Buffer, text: &str) -> (u16, u16) {
 #[test]
 fn now_next_and_countdown() {
     let now = utc(2026, 1, 10, 5, 0);
-    let o = who(&config(), chrono_tz::UTC, now).unwrap();
+    let o = who(&config(), oncall::tz::Tz::utc(), now).unwrap();
     let buf = draw(Some(&o), "alice", now, 44, 7);
     insta::assert_snapshot!("rotation_panel_you", to_text(&buf));
     let theme = Theme::fallback();
@@ -80,7 +86,7 @@ fn now_next_and_countdown() {
 #[test]
 fn someone_else_on_call_through_an_override() {
     let now = utc(2026, 1, 17, 12, 0);
-    let o = who(&config(), chrono_tz::UTC, now).unwrap();
+    let o = who(&config(), oncall::tz::Tz::utc(), now).unwrap();
     assert_eq!(o.now, "dave");
     let buf = draw(Some(&o), "bob", now, 44, 7);
     insta::assert_snapshot!("rotation_panel_override", to_text(&buf));
@@ -99,7 +105,7 @@ fn no_rotation_configured() {
 #[test]
 fn small_panels_keep_the_person_on_call_and_mark_cuts() {
     let now = utc(2026, 1, 10, 5, 0);
-    let o = who(&config(), chrono_tz::UTC, now).unwrap();
+    let o = who(&config(), oncall::tz::Tz::utc(), now).unwrap();
     let buf = draw(Some(&o), "alice", now, 24, 2);
     insta::assert_snapshot!("rotation_panel_small", to_text(&buf));
     let text = to_text(&buf);

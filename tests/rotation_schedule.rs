@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use chrono_tz::UTC;
 use oncall::rotation::{OnCall, RotationConfig, format_who, who};
+use oncall::tz::Tz;
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -27,7 +27,7 @@ fn weekly() -> RotationConfig {
 }
 
 fn at(c: &RotationConfig, t: DateTime<Utc>) -> OnCall {
-    who(c, UTC, t).unwrap()
+    who(c, Tz::utc(), t).unwrap()
 }
 
 fn names(o: &OnCall) -> (&str, &str) {
@@ -235,10 +235,10 @@ fn who_prints_now_next_and_the_countdown() {
     let now = utc(2026, 1, 10, 5, 0);
     let o = at(&c, now);
     assert_eq!(
-        format_who(&o, "alice", UTC, now),
+        format_who(&o, "alice", Tz::utc(), now),
         "on call now: alice (you)\nnext: bob, handoff Mon 09:00 UTC (in 2d 4h)"
     );
-    let madrid = chrono_tz::Europe::Madrid;
+    let madrid = oncall::tz::Tz::named("Europe/Madrid").expect("Europe/Madrid");
     assert_eq!(
         format_who(&o, "bob", madrid, now),
         "on call now: alice\nnext: bob (you), handoff Mon 10:00 CET (in 2d 4h)"

@@ -48,7 +48,7 @@ title = "Second"
 "#;
     let cfg = Config::parse(text, Path::new("w.toml")).unwrap();
     let mut s = State::new(&cfg, now());
-    s.timezone = Some(chrono_tz::UTC);
+    s.timezone = Some(oncall::tz::Tz::utc());
     s.set_wall();
     update(&mut s, Action::Tick, now());
     let series = vec![Series {

@@ -57,7 +57,7 @@ impl Ctx<'_> {
 
 pub fn validate(cfg: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
     let ctx = Ctx { text, path };
-    if cfg.general.timezone != "local" && cfg.general.timezone.parse::<chrono_tz::Tz>().is_err() {
+    if cfg.general.timezone != "local" && cfg.general.timezone.parse::<crate::tz::Tz>().is_err() {
         let at = ctx.find("[general]", 0, "timezone");
         return Err(ctx.err(
             at,

@@ -14,8 +14,8 @@
 
 use super::{Incident, IncidentState, Severity};
 use crate::config::{SeverityConfig, Target};
+use crate::tz::Tz;
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDateTime, TimeZone, Utc, Weekday};
-use chrono_tz::Tz;
 
 const DAY_SECS: u64 = 86_400;
 
@@ -177,7 +177,8 @@ mod tests {
     use super::*;
     use crate::duration::Dur;
 
-    const MADRID: Tz = chrono_tz::Europe::Madrid;
+    static MADRID: std::sync::LazyLock<Tz> =
+        std::sync::LazyLock::new(|| "Europe/Madrid".parse().expect("Europe/Madrid"));
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -197,7 +198,7 @@ mod tests {
     fn p0_is_acknowledge_within_five_minutes() {
         let cfg = SeverityConfig::default();
         let inc = incident(Severity::P0, "2026-01-20T12:05:00Z");
-        let d = deadline(&inc, &cfg, MADRID).expect("open P0 has a deadline");
+        let d = deadline(&inc, &cfg, *MADRID).expect("open P0 has a deadline");
         assert_eq!(d.kind, DeadlineKind::Acknowledge);
         assert_eq!(d.at, at("2026-01-20T12:10:00Z"));
     }
@@ -208,10 +209,10 @@ mod tests {
         let mut inc = incident(Severity::P0, "2026-01-20T12:05:00Z");
         inc.state = IncidentState::Acknowledged;
         inc.acked_at = Some(at("2026-01-20T12:06:00Z"));
-        assert_eq!(deadline(&inc, &cfg, MADRID), None);
+        assert_eq!(deadline(&inc, &cfg, *MADRID), None);
         let mut inc = incident(Severity::P0, "2026-01-20T12:05:00Z");
         inc.state = IncidentState::Resolved;
-        assert_eq!(deadline(&inc, &cfg, MADRID), None);
+        assert_eq!(deadline(&inc, &cfg, *MADRID), None);
     }
 
     #[test]
@@ -219,11 +220,11 @@ mod tests {
         let cfg = SeverityConfig::default();
         let mut inc = incident(Severity::P1, "2026-01-20T12:00:00Z");
         inc.state = IncidentState::Acknowledged;
-        let d = deadline(&inc, &cfg, MADRID).expect("P1 resolve deadline");
+        let d = deadline(&inc, &cfg, *MADRID).expect("P1 resolve deadline");
         assert_eq!(d.kind, DeadlineKind::Resolve);
         assert_eq!(d.at, at("2026-01-20T13:00:00Z"));
         inc.state = IncidentState::Resolved;
-        assert_eq!(deadline(&inc, &cfg, MADRID), None);
+        assert_eq!(deadline(&inc, &cfg, *MADRID), None);
     }
 
     #[test]
@@ -233,7 +234,7 @@ mod tests {
             deadline(
                 &incident(Severity::P4, "2026-01-20T12:00:00Z"),
                 &cfg,
-                MADRID
+                *MADRID
             ),
             None
         );
@@ -242,7 +243,7 @@ mod tests {
             deadline(
                 &incident(Severity::P2, "2026-01-20T12:00:00Z"),
                 &cfg,
-                MADRID
+                *MADRID
             ),
             None
         );
@@ -251,36 +252,36 @@ mod tests {
     #[test]
     fn one_business_day_skips_the_weekend() {
         // Friday 2026-01-23 15:00 CET → Monday 15:00 CET.
-        let due = due_at(at("2026-01-23T14:00:00Z"), days(1), MADRID);
+        let due = due_at(at("2026-01-23T14:00:00Z"), days(1), *MADRID);
         assert_eq!(due, Some(at("2026-01-26T14:00:00Z")));
         // Wednesday → Thursday.
-        let due = due_at(at("2026-01-21T09:00:00Z"), days(1), MADRID);
+        let due = due_at(at("2026-01-21T09:00:00Z"), days(1), *MADRID);
         assert_eq!(due, Some(at("2026-01-22T09:00:00Z")));
         // Thursday + 3 business days → Tuesday.
-        let due = due_at(at("2026-01-22T09:00:00Z"), days(3), MADRID);
+        let due = due_at(at("2026-01-22T09:00:00Z"), days(3), *MADRID);
         assert_eq!(due, Some(at("2026-01-27T09:00:00Z")));
     }
 
     #[test]
     fn weekend_start_counts_from_monday_midnight() {
         // Saturday 2026-01-24 10:00 CET → Tuesday 00:00 CET.
-        let due = due_at(at("2026-01-24T09:00:00Z"), days(1), MADRID);
+        let due = due_at(at("2026-01-24T09:00:00Z"), days(1), *MADRID);
         assert_eq!(due, Some(at("2026-01-26T23:00:00Z")));
         // Sunday late evening → the same.
-        let due = due_at(at("2026-01-25T22:30:00Z"), days(1), MADRID);
+        let due = due_at(at("2026-01-25T22:30:00Z"), days(1), *MADRID);
         assert_eq!(due, Some(at("2026-01-26T23:00:00Z")));
         // 23:30Z Sunday is already Monday 00:30 local: a weekday start.
-        let due = due_at(at("2026-01-25T23:30:00Z"), days(1), MADRID);
+        let due = due_at(at("2026-01-25T23:30:00Z"), days(1), *MADRID);
         assert_eq!(due, Some(at("2026-01-26T23:30:00Z")));
     }
 
     #[test]
     fn business_days_keep_local_time_across_dst() {
         // Spring forward on Sunday 2026-03-29: Friday 15:00 CET → Monday 15:00 CEST.
-        let due = due_at(at("2026-03-27T14:00:00Z"), days(1), MADRID);
+        let due = due_at(at("2026-03-27T14:00:00Z"), days(1), *MADRID);
         assert_eq!(due, Some(at("2026-03-30T13:00:00Z")));
         // Fall back on Sunday 2026-10-25: Friday 15:00 CEST → Monday 15:00 CET.
-        let due = due_at(at("2026-10-23T13:00:00Z"), days(1), MADRID);
+        let due = due_at(at("2026-10-23T13:00:00Z"), days(1), *MADRID);
         assert_eq!(due, Some(at("2026-10-26T14:00:00Z")));
     }
 
@@ -288,10 +289,10 @@ mod tests {
     fn sub_day_targets_are_wall_clock_across_dst() {
         // Saturday 2026-03-28 23:00 CET + 4h of real time = 04:00 CEST.
         let four_h = Target::Within(Dur::secs(4 * 3600));
-        let due = due_at(at("2026-03-28T22:00:00Z"), four_h, MADRID);
+        let due = due_at(at("2026-03-28T22:00:00Z"), four_h, *MADRID);
         assert_eq!(due, Some(at("2026-03-29T02:00:00Z")));
         // The P2 target runs over a weekend in wall-clock time.
-        let due = due_at(at("2026-01-24T12:00:00Z"), four_h, MADRID);
+        let due = due_at(at("2026-01-24T12:00:00Z"), four_h, *MADRID);
         assert_eq!(due, Some(at("2026-01-24T16:00:00Z")));
     }
 
@@ -300,24 +301,24 @@ mod tests {
         // Wednesday + 5 business days → next Wednesday; + 7 → the Friday after.
         let wed = at("2026-01-21T09:00:00Z");
         assert_eq!(
-            due_at(wed, days(5), MADRID),
+            due_at(wed, days(5), *MADRID),
             Some(at("2026-01-28T09:00:00Z"))
         );
         assert_eq!(
-            due_at(wed, days(7), MADRID),
+            due_at(wed, days(7), *MADRID),
             Some(at("2026-01-30T09:00:00Z"))
         );
         assert_eq!(
-            due_at(wed, days(10), MADRID),
+            due_at(wed, days(10), *MADRID),
             Some(at("2026-02-04T09:00:00Z"))
         );
-        assert_eq!(add_business_days(wed, u64::MAX, MADRID), None);
+        assert_eq!(add_business_days(wed, u64::MAX, *MADRID), None);
     }
 
     #[test]
     fn mixed_target_adds_remainder_after_business_days() {
         let t = Target::Within(Dur::secs(DAY_SECS + 2 * 3600));
-        let due = due_at(at("2026-01-23T14:00:00Z"), t, MADRID);
+        let due = due_at(at("2026-01-23T14:00:00Z"), t, *MADRID);
         assert_eq!(due, Some(at("2026-01-26T16:00:00Z")));
     }
 
@@ -327,14 +328,14 @@ mod tests {
             .and_then(|d| d.and_hms_opt(2, 30, 0))
             .expect("valid");
         assert_eq!(
-            resolve_local(naive, MADRID),
+            resolve_local(naive, *MADRID),
             Some(at("2026-03-29T01:00:00Z"))
         );
         let naive = chrono::NaiveDate::from_ymd_opt(2026, 10, 25)
             .and_then(|d| d.and_hms_opt(2, 30, 0))
             .expect("valid");
         assert_eq!(
-            resolve_local(naive, MADRID),
+            resolve_local(naive, *MADRID),
             Some(at("2026-10-25T00:30:00Z"))
         );
     }

@@ -12,8 +12,8 @@ use super::deadline::{DeadlineKind, due_at, kind_for};
 use super::journal::{Event, EventKind};
 use crate::config::{SeverityConfig, Target};
 use crate::sanitize;
+use crate::tz::Tz;
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use std::fmt::Write;
 
 const TO_FILL: &str = "_to fill in_";

@@ -14,8 +14,8 @@ use super::Severity;
 use super::deadline::{DeadlineKind, due_at, kind_for};
 use super::journal::{Event, EventKind};
 use crate::config::{SeverityConfig, Target};
+use crate::tz::Tz;
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
 /// Response numbers of one severity.
@@ -291,7 +291,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    const MADRID: Tz = chrono_tz::Europe::Madrid;
+    static MADRID: std::sync::LazyLock<Tz> =
+        std::sync::LazyLock::new(|| "Europe/Madrid".parse().expect("Europe/Madrid"));
 
     /// Minutes after Tuesday 2026-01-20 09:00 UTC.
     fn t(min: i64) -> DateTime<Utc> {
@@ -370,7 +371,7 @@ mod tests {
 
     #[test]
     fn per_severity_numbers() {
-        let stats = response_stats(&sample(), &SeverityConfig::default(), MADRID);
+        let stats = response_stats(&sample(), &SeverityConfig::default(), *MADRID);
         assert_eq!(stats.len(), 5);
         let p0 = &stats[0];
         assert_eq!((p0.incidents, p0.acked, p0.resolved), (3, 3, 2));
@@ -412,8 +413,8 @@ mod tests {
         compacted.sort_by_key(|e| e.ts);
         let cfg = SeverityConfig::default();
         assert_eq!(
-            response_stats(&compacted, &cfg, MADRID),
-            response_stats(&all, &cfg, MADRID)
+            response_stats(&compacted, &cfg, *MADRID),
+            response_stats(&all, &cfg, *MADRID)
         );
         // Compacting twice changes nothing.
         assert_eq!(compact(&compact(&all)), compact(&all));
@@ -421,7 +422,7 @@ mod tests {
 
     #[test]
     fn table_and_footer() {
-        let stats = response_stats(&sample(), &SeverityConfig::default(), MADRID);
+        let stats = response_stats(&sample(), &SeverityConfig::default(), *MADRID);
         assert_eq!(
             format_table(&stats),
             "P0: avg 5m to acknowledge ✓ (goal < 5m)  3 incidents\n\
@@ -431,7 +432,7 @@ mod tests {
         );
         assert_eq!(footer_line(&stats), "TTA P0 5m ✓ · TTR P1 32m ✓ · P4 5h");
         assert_eq!(
-            format_table(&response_stats(&[], &SeverityConfig::default(), MADRID)),
+            format_table(&response_stats(&[], &SeverityConfig::default(), *MADRID)),
             "no incidents recorded"
         );
         assert_eq!(footer_line(&[]), "");
@@ -446,7 +447,7 @@ mod tests {
             det(0, "y", Severity::P0),
             ack(12, "y"),
         ];
-        let stats = response_stats(&events, &SeverityConfig::default(), MADRID);
+        let stats = response_stats(&events, &SeverityConfig::default(), *MADRID);
         assert_eq!(stats[2].resolved, 0, "detected again after its resolve");
         assert_eq!(
             format_table(&stats[..1]),
@@ -460,7 +461,7 @@ mod tests {
         // Friday 2026-01-23 15:00 CET, resolved Monday 14:00 CET: within one business day.
         let fri = 3 * 24 * 60 + 5 * 60;
         let events = vec![det(fri, "p3", Severity::P3), res(fri + 71 * 60, "p3")];
-        let stats = response_stats(&events, &SeverityConfig::default(), MADRID);
+        let stats = response_stats(&events, &SeverityConfig::default(), *MADRID);
         assert_eq!(stats[3].within_target, Some((1, 1)));
         assert_eq!(footer_line(&stats), "TTR P3 2d23h ✓");
     }

@@ -6,8 +6,8 @@
 //! exists twice (the autumn fold) takes the earlier instant.
 
 use super::RotationConfig;
+use crate::tz::Tz;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
-use chrono_tz::Tz;
 
 const DAY_SECS: u64 = 86_400;
 
@@ -150,7 +150,10 @@ pub fn resolve(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::Europe::Madrid;
+    #[allow(non_snake_case)]
+    fn Madrid() -> crate::tz::Tz {
+        "Europe/Madrid".parse().expect("Europe/Madrid")
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
@@ -191,19 +194,19 @@ mod tests {
 
     #[test]
     fn a_skipped_time_moves_to_the_end_of_the_gap() {
-        // Madrid springs forward at 02:00 on 2026-03-29: 02:30 does not exist.
-        let t = resolve(Madrid, date(2026, 3, 29), hm(2, 30));
+        // Madrid() springs forward at 02:00 on 2026-03-29: 02:30 does not exist.
+        let t = resolve(Madrid(), date(2026, 3, 29), hm(2, 30));
         assert_eq!(t.to_rfc3339(), "2026-03-29T01:00:00+00:00");
         assert_eq!(
-            t.with_timezone(&Madrid).format("%H:%M").to_string(),
+            t.with_timezone(&Madrid()).format("%H:%M").to_string(),
             "03:00"
         );
     }
 
     #[test]
     fn a_repeated_time_takes_the_earlier_instant() {
-        // Madrid falls back at 03:00 on 2026-10-25: 02:30 happens in CEST, then in CET.
-        let t = resolve(Madrid, date(2026, 10, 25), hm(2, 30));
+        // Madrid() falls back at 03:00 on 2026-10-25: 02:30 happens in CEST, then in CET.
+        let t = resolve(Madrid(), date(2026, 10, 25), hm(2, 30));
         assert_eq!(t.to_rfc3339(), "2026-10-25T00:30:00+00:00");
     }
 
@@ -214,7 +217,7 @@ mod tests {
             handoff: Some("mon 09:00".into()),
             ..RotationConfig::default()
         };
-        let plan = Plan::new(&cfg, chrono_tz::UTC);
+        let plan = Plan::new(&cfg, crate::tz::Tz::utc());
         assert_eq!(plan.handoff(0).to_rfc3339(), "2026-01-12T09:00:00+00:00");
         assert_eq!(plan.handoff(-1).to_rfc3339(), "2026-01-05T09:00:00+00:00");
         let at = plan.handoff(3);

@@ -1,6 +1,6 @@
 use super::*;
+use crate::tz::Tz;
 use chrono::TimeZone;
-use chrono_tz::UTC;
 
 fn utc(y: i32, mo: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, 0, 0)
@@ -90,11 +90,11 @@ fn validate_names_the_key() {
 #[test]
 fn no_members_means_no_rotation() {
     assert_eq!(
-        who(&RotationConfig::default(), UTC, utc(2026, 1, 5, 9)),
+        who(&RotationConfig::default(), Tz::utc(), utc(2026, 1, 5, 9)),
         None
     );
     assert_eq!(
-        scheduled(&RotationConfig::default(), UTC, utc(2026, 1, 5, 9)),
+        scheduled(&RotationConfig::default(), Tz::utc(), utc(2026, 1, 5, 9)),
         None
     );
 }
@@ -102,26 +102,32 @@ fn no_members_means_no_rotation() {
 #[test]
 fn shifts_go_round_the_members() {
     let cfg = team();
-    let o = who(&cfg, UTC, utc(2026, 1, 7, 12)).expect("on call");
+    let o = who(&cfg, Tz::utc(), utc(2026, 1, 7, 12)).expect("on call");
     assert_eq!((o.now.as_str(), o.next.as_str()), ("alice", "bob"));
     assert_eq!(o.handoff_at, utc(2026, 1, 12, 9));
     assert_eq!(o.override_until, None);
-    assert_eq!(scheduled(&cfg, UTC, utc(2026, 1, 26, 9)), Some("alice"));
+    assert_eq!(
+        scheduled(&cfg, Tz::utc(), utc(2026, 1, 26, 9)),
+        Some("alice")
+    );
 }
 
 #[test]
 fn before_the_first_handoff_the_rotation_counts_backwards() {
     let cfg = team();
-    let o = who(&cfg, UTC, utc(2026, 1, 5, 8)).expect("on call");
+    let o = who(&cfg, Tz::utc(), utc(2026, 1, 5, 8)).expect("on call");
     assert_eq!((o.now.as_str(), o.next.as_str()), ("carol", "alice"));
     assert_eq!(o.handoff_at, utc(2026, 1, 5, 9));
-    assert_eq!(scheduled(&cfg, UTC, utc(2025, 12, 27, 0)), Some("bob"));
+    assert_eq!(
+        scheduled(&cfg, Tz::utc(), utc(2025, 12, 27, 0)),
+        Some("bob")
+    );
 }
 
 #[test]
 fn one_member_is_always_next_too() {
     let cfg = parse("members = [\"solo\"]\nrotation = \"1d\"\nhandoff = \"09:00\"");
-    let o = who(&cfg, UTC, utc(2026, 3, 3, 12)).expect("on call");
+    let o = who(&cfg, Tz::utc(), utc(2026, 3, 3, 12)).expect("on call");
     assert_eq!((o.now.as_str(), o.next.as_str()), ("solo", "solo"));
     assert_eq!(o.handoff_at, utc(2026, 3, 4, 9));
 }
@@ -130,7 +136,10 @@ fn one_member_is_always_next_too() {
 fn the_table_zone_wins_over_the_default() {
     let mut cfg = team();
     cfg.timezone = Some("Asia/Tokyo".into());
-    assert_eq!(zone(&cfg, UTC), chrono_tz::Asia::Tokyo);
-    let o = who(&cfg, UTC, utc(2026, 1, 7, 12)).expect("on call");
+    assert_eq!(
+        zone(&cfg, Tz::utc()),
+        crate::tz::Tz::named("Asia/Tokyo").expect("Asia/Tokyo")
+    );
+    let o = who(&cfg, Tz::utc(), utc(2026, 1, 7, 12)).expect("on call");
     assert_eq!(o.handoff_at, utc(2026, 1, 12, 0));
 }

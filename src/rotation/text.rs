@@ -1,8 +1,8 @@
 //! How the rotation reads: `oncall who`, the handoff time, the countdown, the snapshot field.
 
 use super::OnCall;
+use crate::tz::Tz;
 use chrono::{DateTime, SecondsFormat, Utc};
-use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 /// Whether a member is the configured `general.user` (trimmed, case-insensitive).
@@ -83,7 +83,10 @@ pub fn to_json(o: Option<&OnCall>) -> Value {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use chrono_tz::Europe::Madrid;
+    #[allow(non_snake_case)]
+    fn Madrid() -> crate::tz::Tz {
+        "Europe/Madrid".parse().expect("Europe/Madrid")
+    }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
@@ -115,17 +118,17 @@ mod tests {
     #[test]
     fn who_says_you_and_counts_down() {
         let now = utc(2026, 1, 10, 5, 0);
-        let text = format_who(&sample(), "alice", Madrid, now);
+        let text = format_who(&sample(), "alice", Madrid(), now);
         assert_eq!(
             text,
             "on call now: alice (you)\nnext: bob, handoff Mon 09:00 CET (in 2d 3h)"
         );
-        let text = format_who(&sample(), "Bob", Madrid, now);
+        let text = format_who(&sample(), "Bob", Madrid(), now);
         assert_eq!(
             text,
             "on call now: alice\nnext: bob (you), handoff Mon 09:00 CET (in 2d 3h)"
         );
-        assert!(!format_who(&sample(), "", Madrid, now).contains("(you)"));
+        assert!(!format_who(&sample(), "", Madrid(), now).contains("(you)"));
     }
 
     #[test]
@@ -135,7 +138,7 @@ mod tests {
         o.now = "dave".into();
         o.override_until = Some(utc(2026, 1, 3, 0, 0));
         assert_eq!(
-            format_who(&o, "carol", Madrid, now),
+            format_who(&o, "carol", Madrid(), now),
             "on call now: dave, override until Sat 01:00 CET\n\
              next: bob, handoff Mon 12 Jan 09:00 CET (in 10d)"
         );

@@ -20,7 +20,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     else {
         return;
     };
-    let tz = state.timezone.unwrap_or(chrono_tz::UTC);
+    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
     let mut lines = head(inc, state, tz, theme);
     section(&mut lines, "Summary", theme);
     lines.push(Line::from(Span::styled(inc.summary.clone(), theme.text)));
@@ -90,7 +90,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
-fn head<'a>(inc: &Incident, state: &State, tz: chrono_tz::Tz, theme: &Theme) -> Vec<Line<'a>> {
+fn head<'a>(inc: &Incident, state: &State, tz: crate::tz::Tz, theme: &Theme) -> Vec<Line<'a>> {
     let (due, overdue) = deadline_text(inc, state, tz);
     let started = inc
         .started_at
@@ -162,7 +162,7 @@ fn related<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
-fn timeline_line<'a>(e: &Event, tz: chrono_tz::Tz, theme: &Theme) -> Line<'a> {
+fn timeline_line<'a>(e: &Event, tz: crate::tz::Tz, theme: &Theme) -> Line<'a> {
     let at = e.ts.with_timezone(&tz).format("%H:%M:%S").to_string();
     let text = match &e.kind {
         EventKind::Detected {

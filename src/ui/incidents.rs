@@ -64,7 +64,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State,
     let selected = inc.selected_index().unwrap_or(0);
     // Keep the selected row on screen.
     let first = selected.saturating_sub(rows.saturating_sub(1));
-    let tz = state.timezone.unwrap_or(chrono_tz::UTC);
+    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
     // The wall screen: larger rows (a blank line between, the row in bold), for reading from afar.
     let (step, rows) = if state.wall { (2, rows / 2) } else { (1, rows) };
     for (i, incident) in inc.list.iter().enumerate().skip(first).take(rows) {
@@ -101,7 +101,7 @@ pub fn state_text(i: &Incident) -> String {
 }
 
 /// "ack in 3m", "overdue 5m", "" when no deadline applies.
-pub fn deadline_text(i: &Incident, state: &State, tz: chrono_tz::Tz) -> (String, bool) {
+pub fn deadline_text(i: &Incident, state: &State, tz: crate::tz::Tz) -> (String, bool) {
     match deadline(i, &state.severity, tz) {
         Some(d) => {
             let c = countdown(&d, state.now);
@@ -115,7 +115,7 @@ pub fn deadline_text(i: &Incident, state: &State, tz: chrono_tz::Tz) -> (String,
 fn row<'a>(
     i: &Incident,
     state: &State,
-    tz: chrono_tz::Tz,
+    tz: crate::tz::Tz,
     theme: &Theme,
     selected: bool,
     width: u16,

@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let Some(logs) = view.panel.logs.as_deref() else {
         return;
     };
-    let tz = view.state.timezone.unwrap_or(chrono_tz::UTC);
+    let tz = view.state.timezone.unwrap_or(crate::tz::Tz::utc());
     let status = status_line(logs, theme);
     let rows = usize::from(area.height.saturating_sub(1));
     let visible = logs.visible();
@@ -92,7 +92,7 @@ pub fn render_detail(
             frame,
             area,
             l,
-            state.timezone.unwrap_or(chrono_tz::UTC),
+            state.timezone.unwrap_or(crate::tz::Tz::utc()),
             theme,
         );
     }
@@ -139,7 +139,7 @@ fn status_line<'a>(logs: &LogsView, theme: &Theme) -> Line<'a> {
 fn row<'a>(
     l: &'a LogLine,
     logs: &LogsView,
-    tz: chrono_tz::Tz,
+    tz: crate::tz::Tz,
     theme: &Theme,
     selected: bool,
     width: u16,
@@ -208,7 +208,7 @@ fn clip(s: &str, width: usize) -> &str {
     s
 }
 
-fn detail(frame: &mut Frame<'_>, area: Rect, l: &LogLine, tz: chrono_tz::Tz, theme: &Theme) {
+fn detail(frame: &mut Frame<'_>, area: Rect, l: &LogLine, tz: crate::tz::Tz, theme: &Theme) {
     let t = l
         .time()
         .with_timezone(&tz)

@@ -12,8 +12,8 @@
 
 use crate::rotation::{OnCall, countdown, format_when, is_user};
 use crate::theme::Theme;
+use crate::tz::Tz;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
