@@ -4,12 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-#[allow(non_snake_case)]
-fn New_York() -> oncall::tz::Tz {
+fn new_york() -> oncall::tz::Tz {
     "America/New_York".parse().expect("America/New_York")
 }
-#[allow(non_snake_case)]
-fn Madrid() -> oncall::tz::Tz {
+fn madrid() -> oncall::tz::Tz {
     "Europe/Madrid".parse().expect("Europe/Madrid")
 }
 use oncall::rotation::{OnCall, RotationConfig, format_who, who};
@@ -64,28 +62,28 @@ fn weekly_across(tz: Tz, before: DateTime<Utc>, after: DateTime<Utc>) -> i64 {
 fn madrid_spring_forward() {
     // 2026-03-29 02:00 CET becomes 03:00 CEST.
     let (before, after) = (utc(2026, 3, 23, 8, 0), utc(2026, 3, 30, 7, 0));
-    assert_eq!(weekly_across(Madrid(), before, after), 167);
+    assert_eq!(weekly_across(madrid(), before, after), 167);
 }
 
 #[test]
 fn madrid_fall_back() {
     // 2026-10-25 03:00 CEST becomes 02:00 CET.
     let (before, after) = (utc(2026, 10, 19, 7, 0), utc(2026, 10, 26, 8, 0));
-    assert_eq!(weekly_across(Madrid(), before, after), 169);
+    assert_eq!(weekly_across(madrid(), before, after), 169);
 }
 
 #[test]
 fn new_york_spring_forward() {
     // 2026-03-08 02:00 EST becomes 03:00 EDT.
     let (before, after) = (utc(2026, 3, 2, 14, 0), utc(2026, 3, 9, 13, 0));
-    assert_eq!(weekly_across(New_York(), before, after), 167);
+    assert_eq!(weekly_across(new_york(), before, after), 167);
 }
 
 #[test]
 fn new_york_fall_back() {
     // 2026-11-01 02:00 EDT becomes 01:00 EST.
     let (before, after) = (utc(2026, 10, 26, 13, 0), utc(2026, 11, 2, 14, 0));
-    assert_eq!(weekly_across(New_York(), before, after), 169);
+    assert_eq!(weekly_across(new_york(), before, after), 169);
 }
 
 #[test]
@@ -95,8 +93,8 @@ fn daily_handoffs_keep_local_time_through_the_change() {
     let mut lengths = Vec::new();
     let mut prev: Option<DateTime<Utc>> = None;
     for _ in 0..4 {
-        let o = at(&cfg, New_York(), t);
-        assert!(local(o.handoff_at, New_York()).contains(" 09:00 "));
+        let o = at(&cfg, new_york(), t);
+        assert!(local(o.handoff_at, new_york()).contains(" 09:00 "));
         if let Some(p) = prev {
             lengths.push((o.handoff_at - p).num_hours());
         }
@@ -115,27 +113,27 @@ fn a_handoff_inside_the_gap_moves_to_the_end_of_it() {
     ));
     let o = at(&cfg, Tz::utc(), utc(2026, 3, 28, 12, 0));
     assert_eq!(o.handoff_at, utc(2026, 3, 29, 1, 0));
-    assert_eq!(local(o.handoff_at, Madrid()), "Sun 2026-03-29 03:00 CEST");
+    assert_eq!(local(o.handoff_at, madrid()), "Sun 2026-03-29 03:00 CEST");
     // The next one is back at 02:30 local.
     let o = at(&cfg, Tz::utc(), o.handoff_at);
-    assert_eq!(local(o.handoff_at, Madrid()), "Mon 2026-03-30 02:30 CEST");
+    assert_eq!(local(o.handoff_at, madrid()), "Mon 2026-03-30 02:30 CEST");
 }
 
 #[test]
 fn a_repeated_handoff_time_takes_the_first_one() {
     let cfg = rotation("rotation = \"1d\"\nhandoff = \"01:30\"\nstart = \"2026-10-01\"");
-    let o = at(&cfg, New_York(), utc(2026, 10, 31, 12, 0));
+    let o = at(&cfg, new_york(), utc(2026, 10, 31, 12, 0));
     // 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST).
     assert_eq!(o.handoff_at, utc(2026, 11, 1, 5, 30));
-    assert_eq!(local(o.handoff_at, New_York()), "Sun 2026-11-01 01:30 EDT");
+    assert_eq!(local(o.handoff_at, new_york()), "Sun 2026-11-01 01:30 EDT");
 }
 
 #[test]
 fn who_shows_the_zone_abbreviation_after_the_change() {
     let cfg = rotation("rotation = \"1w\"\nhandoff = \"mon 09:00\"\nstart = \"2026-01-05\"");
     let now = utc(2026, 3, 28, 12, 0);
-    let o = at(&cfg, Madrid(), now);
-    let text = format_who(&o, "", Madrid(), now);
+    let o = at(&cfg, madrid(), now);
+    let text = format_who(&o, "", madrid(), now);
     assert!(
         text.ends_with("handoff Mon 09:00 CEST (in 1d 19h)"),
         "{text}"

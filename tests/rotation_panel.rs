@@ -18,8 +18,7 @@ mod tz {
 }
 
 use chrono::{DateTime, TimeZone, Utc};
-#[allow(non_snake_case)]
-fn Madrid() -> oncall::tz::Tz {
+fn madrid() -> oncall::tz::Tz {
     "Europe/Madrid".parse().expect("Europe/Madrid")
 }
 use oncall::rotation::{OnCall, RotationConfig, who};
@@ -53,7 +52,7 @@ fn config() -> RotationConfig {
 fn draw(o: Option<&OnCall>, user: &str, now: DateTime<Utc>, w: u16, h: u16) -> Buffer {
     let theme = Theme::fallback();
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| oncall_panel::render(f, f.area(), o, user, Madrid(), now, &theme))
+    term.draw(|f| oncall_panel::render(f, f.area(), o, user, madrid(), now, &theme))
         .unwrap();
     term.backend().buffer().clone()
 }

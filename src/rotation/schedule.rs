@@ -150,8 +150,7 @@ pub fn resolve(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[allow(non_snake_case)]
-    fn Madrid() -> crate::tz::Tz {
+    fn madrid() -> crate::tz::Tz {
         "Europe/Madrid".parse().expect("Europe/Madrid")
     }
 
@@ -194,19 +193,19 @@ mod tests {
 
     #[test]
     fn a_skipped_time_moves_to_the_end_of_the_gap() {
-        // Madrid() springs forward at 02:00 on 2026-03-29: 02:30 does not exist.
-        let t = resolve(Madrid(), date(2026, 3, 29), hm(2, 30));
+        // madrid() springs forward at 02:00 on 2026-03-29: 02:30 does not exist.
+        let t = resolve(madrid(), date(2026, 3, 29), hm(2, 30));
         assert_eq!(t.to_rfc3339(), "2026-03-29T01:00:00+00:00");
         assert_eq!(
-            t.with_timezone(&Madrid()).format("%H:%M").to_string(),
+            t.with_timezone(&madrid()).format("%H:%M").to_string(),
             "03:00"
         );
     }
 
     #[test]
     fn a_repeated_time_takes_the_earlier_instant() {
-        // Madrid() falls back at 03:00 on 2026-10-25: 02:30 happens in CEST, then in CET.
-        let t = resolve(Madrid(), date(2026, 10, 25), hm(2, 30));
+        // madrid() falls back at 03:00 on 2026-10-25: 02:30 happens in CEST, then in CET.
+        let t = resolve(madrid(), date(2026, 10, 25), hm(2, 30));
         assert_eq!(t.to_rfc3339(), "2026-10-25T00:30:00+00:00");
     }
 

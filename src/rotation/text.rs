@@ -83,8 +83,7 @@ pub fn to_json(o: Option<&OnCall>) -> Value {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    #[allow(non_snake_case)]
-    fn Madrid() -> crate::tz::Tz {
+    fn madrid() -> crate::tz::Tz {
         "Europe/Madrid".parse().expect("Europe/Madrid")
     }
 
@@ -118,17 +117,17 @@ mod tests {
     #[test]
     fn who_says_you_and_counts_down() {
         let now = utc(2026, 1, 10, 5, 0);
-        let text = format_who(&sample(), "alice", Madrid(), now);
+        let text = format_who(&sample(), "alice", madrid(), now);
         assert_eq!(
             text,
             "on call now: alice (you)\nnext: bob, handoff Mon 09:00 CET (in 2d 3h)"
         );
-        let text = format_who(&sample(), "Bob", Madrid(), now);
+        let text = format_who(&sample(), "Bob", madrid(), now);
         assert_eq!(
             text,
             "on call now: alice\nnext: bob (you), handoff Mon 09:00 CET (in 2d 3h)"
         );
-        assert!(!format_who(&sample(), "", Madrid(), now).contains("(you)"));
+        assert!(!format_who(&sample(), "", madrid(), now).contains("(you)"));
     }
 
     #[test]
@@ -138,7 +137,7 @@ mod tests {
         o.now = "dave".into();
         o.override_until = Some(utc(2026, 1, 3, 0, 0));
         assert_eq!(
-            format_who(&o, "carol", Madrid(), now),
+            format_who(&o, "carol", madrid(), now),
             "on call now: dave, override until Sat 01:00 CET\n\
              next: bob, handoff Mon 12 Jan 09:00 CET (in 10d)"
         );
