@@ -4,14 +4,15 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use oncall::rotation::{OnCall, RotationConfig, format_who, who};
+use oncall::tz::Tz;
+
 fn new_york() -> oncall::tz::Tz {
     "America/New_York".parse().expect("America/New_York")
 }
 fn madrid() -> oncall::tz::Tz {
     "Europe/Madrid".parse().expect("Europe/Madrid")
 }
-use oncall::rotation::{OnCall, RotationConfig, format_who, who};
-use oncall::tz::Tz;
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()

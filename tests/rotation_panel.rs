@@ -18,15 +18,16 @@ mod tz {
 }
 
 use chrono::{DateTime, TimeZone, Utc};
-fn madrid() -> oncall::tz::Tz {
-    "Europe/Madrid".parse().expect("Europe/Madrid")
-}
 use oncall::rotation::{OnCall, RotationConfig, who};
 use oncall::snapshot::to_text;
 use oncall::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+
+fn madrid() -> oncall::tz::Tz {
+    "Europe/Madrid".parse().expect("Europe/Madrid")
+}
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()

@@ -150,6 +150,7 @@ pub fn resolve(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     fn madrid() -> crate::tz::Tz {
         "Europe/Madrid".parse().expect("Europe/Madrid")
     }

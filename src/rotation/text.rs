@@ -83,6 +83,7 @@ pub fn to_json(o: Option<&OnCall>) -> Value {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
     fn madrid() -> crate::tz::Tz {
         "Europe/Madrid".parse().expect("Europe/Madrid")
     }
