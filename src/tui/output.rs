@@ -154,7 +154,9 @@ impl<W: Write> Output<W> {
         let result = self.out.write_all(&self.buf).and_then(|_| self.out.flush());
         self.buf.clear();
         if result.is_err() {
-            // What reached the screen is unknown: no cell is written again from memory.
+            // What reached the terminal is unknown: neither where the cursor is nor what the
+            // cells show is taken from memory again.
+            self.cursor = None;
             self.screen = None;
         }
         result
