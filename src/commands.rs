@@ -80,10 +80,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Who) => {
-            let tz = crate::rotation::zone(
-                &cfg.oncall,
-                cfg.general.timezone.parse().unwrap_or(crate::tz::Tz::utc()),
-            );
+            let tz = crate::rotation::zone(&cfg.oncall, zone(&cfg));
             match crate::rotation::who(&cfg.oncall, tz, chrono::Utc::now()) {
                 Some(o) => {
                     println!(

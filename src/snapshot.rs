@@ -292,7 +292,7 @@ pub fn to_json(state: &State) -> Value {
             v
         })
         .collect();
-    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = state.zone();
     let incidents: Vec<Value> = state
         .incidents
         .list

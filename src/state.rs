@@ -314,13 +314,19 @@ impl State {
             .max()
     }
 
+    /// The zone times other than the clock are shown in: `general.timezone`, UTC for `"local"`.
+    pub fn zone(&self) -> crate::tz::Tz {
+        self.timezone.unwrap_or(crate::tz::Tz::utc())
+    }
+
+    /// The rotation's zone: its own `timezone`, else [`State::zone`].
+    pub fn rotation_zone(&self) -> crate::tz::Tz {
+        crate::rotation::zone(&self.rotation, self.zone())
+    }
+
     /// Who is on call now and next (`None` without a rotation).
     pub fn on_call(&self) -> Option<crate::rotation::OnCall> {
-        let tz = crate::rotation::zone(
-            &self.rotation,
-            self.timezone.unwrap_or(crate::tz::Tz::utc()),
-        );
-        crate::rotation::who(&self.rotation, tz, self.now)
+        crate::rotation::who(&self.rotation, self.rotation_zone(), self.now)
     }
 
     /// The incidents panel's state: its worst open incident's; but while an alert source is not

@@ -243,7 +243,7 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
     }
     let mut spans = Vec::new();
     if let Some(until) = state.notify.policy.snoozed_until() {
-        let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+        let tz = state.zone();
         spans.push(Span::styled(
             format!(
                 " notifications snoozed until {} ",

@@ -95,7 +95,7 @@ fn refresh_stats(state: &mut State) {
         .cloned()
         .collect();
     events.sort_by_key(|e| e.ts);
-    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = state.zone();
     let stats = crate::incidents::stats::response_stats(&events, &state.severity, tz);
     state.incidents.stats_line = crate::incidents::stats::footer_line(&stats);
 }

@@ -20,7 +20,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     else {
         return;
     };
-    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = state.zone();
     let mut lines = head(inc, state, tz, theme);
     section(&mut lines, "Summary", theme);
     lines.push(Line::from(Span::styled(inc.summary.clone(), theme.text)));

@@ -64,7 +64,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State,
     let selected = inc.selected_index().unwrap_or(0);
     // Keep the selected row on screen.
     let first = selected.saturating_sub(rows.saturating_sub(1));
-    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = state.zone();
     // The wall screen: larger rows (a blank line between, the row in bold), for reading from afar.
     let (step, rows) = if state.wall { (2, rows / 2) } else { (1, rows) };
     for (i, incident) in inc.list.iter().enumerate().skip(first).take(rows) {

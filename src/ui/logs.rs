@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let Some(logs) = view.panel.logs.as_deref() else {
         return;
     };
-    let tz = view.state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = view.state.zone();
     let status = status_line(logs, theme);
     let rows = usize::from(area.height.saturating_sub(1));
     let visible = logs.visible();
@@ -88,13 +88,7 @@ pub fn render_detail(
         return;
     };
     if let (true, Some(l)) = (logs.detail, logs.selected_line()) {
-        detail(
-            frame,
-            area,
-            l,
-            state.timezone.unwrap_or(crate::tz::Tz::utc()),
-            theme,
-        );
+        detail(frame, area, l, state.zone(), theme);
     }
 }
 

@@ -187,8 +187,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     }
     if p.cfg.kind == PanelKind::Oncall {
         let st = view.state;
-        let tz = crate::rotation::zone(&st.rotation, st.timezone.unwrap_or(crate::tz::Tz::utc()));
         let who = st.on_call();
+        let tz = st.rotation_zone();
         super::oncall_panel::render(frame, inner, who.as_ref(), &st.user, tz, view.now, theme);
         return;
     }

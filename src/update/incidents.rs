@@ -481,7 +481,7 @@ pub fn postmortem(state: &mut State) -> Vec<Effect> {
         .get(&inc.id)
         .cloned()
         .unwrap_or_default();
-    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = state.zone();
     let contents = crate::incidents::postmortem::render(&inc, &events, tz, &state.severity);
     let safe: String = inc
         .id

@@ -19,7 +19,7 @@ pub fn decide(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             state.notify.banner = None;
         }
     }
-    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = state.zone();
     let severity = state.severity.clone();
     let overdue = |i: &crate::incidents::Incident| {
         crate::incidents::deadline::deadline(i, &severity, tz).is_some_and(|d| d.at <= now)
@@ -69,7 +69,7 @@ pub fn snooze(state: &mut State, now: DateTime<Utc>) {
     };
     let until = next.map(|d| now + d);
     state.notify.policy.snooze(until);
-    let tz = state.timezone.unwrap_or(crate::tz::Tz::utc());
+    let tz = state.zone();
     state.message = Some(match until {
         Some(u) => format!(
             "notifications snoozed until {} (z: longer / off)",
