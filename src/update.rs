@@ -50,6 +50,18 @@ pub fn spark_window(history: f64, at: f64) -> (f64, f64, f64) {
     window_to((at / step).floor() * step, history, step)
 }
 
+/// Seconds a panel's data stays on time under this schedule: its own interval (a chart is asked
+/// once its grid step has passed, at the refresh after it) and one refresh more. Older data is
+/// late, and its title says how old it is; data on time shows no number, so nothing in a healthy
+/// board's titles changes every second.
+pub fn on_time_for(p: &crate::state::PanelState) -> f64 {
+    let step = match p.cfg.kind {
+        PanelKind::Timeseries => chart_step(p.cfg.history().as_secs_f64()),
+        _ => 0.0,
+    };
+    (step + 2.0 * p.refresh.as_secs_f64()).ceil()
+}
+
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
     state.dirty = true;

@@ -36,19 +36,6 @@ pub fn status_mark(s: Status) -> &'static str {
     }
 }
 
-/// Seconds a panel's data may age before its title shows how old it is: the panel's own
-/// interval (a chart is asked once its grid step has passed, at the refresh after it) and one
-/// refresh more. Data on time needs no number, and a number that changes every second on every
-/// panel is noise to read and bytes to send; data that is late says so.
-fn due_age(p: &PanelState) -> i64 {
-    let refresh = p.refresh.as_secs_f64();
-    let step = match p.cfg.kind {
-        PanelKind::Timeseries => crate::update::chart_step(p.cfg.history().as_secs_f64()),
-        _ => 0.0,
-    };
-    (step + 2.0 * refresh).ceil() as i64
-}
-
 /// The status marker, and the data age when it is late or stale, shortened so the title stays
 /// readable in narrow panels.
 fn title_right<'a>(
@@ -59,15 +46,10 @@ fn title_right<'a>(
     theme: &Theme,
 ) -> Vec<Span<'a>> {
     let mark = status_mark(status);
-    let age = match p.updated_at {
-        Some(at) if p.is_stale() => {
-            format!(
-                "stale {} ",
-                crate::duration::format_age((now - at).num_seconds())
-            )
-        }
-        Some(at) if (now - at).num_seconds() > due_age(p) => {
-            format!("{} ", crate::duration::format_age((now - at).num_seconds()))
+    let age = match p.updated_at.map(|at| (now - at).num_seconds()) {
+        Some(secs) if p.is_stale() => format!("stale {} ", crate::duration::format_age(secs)),
+        Some(secs) if secs as f64 > crate::update::on_time_for(p) => {
+            format!("{} ", crate::duration::format_age(secs))
         }
         Some(_) => String::new(),
         None if p.in_flight => "loading… ".to_string(),
