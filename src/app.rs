@@ -298,13 +298,14 @@ fn watch(
         out
     }
     // The file system is asked on a blocking thread: a config on a slow network home directory
-    // never holds up the one thread that reads keys and draws.
+    // never holds up the one thread that reads keys and draws. A look that failed compares with
+    // nothing.
     let look = |paths: &std::sync::Arc<Vec<std::path::PathBuf>>| {
         let paths = paths.clone();
         async move {
             tokio::task::spawn_blocking(move || stamp(&paths))
                 .await
-                .unwrap_or_default()
+                .ok()
         }
     };
     let paths = std::sync::Arc::new(paths);
@@ -312,9 +313,12 @@ fn watch(
         let mut last = look(&paths).await;
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let now = look(&paths).await;
-            if now != last {
-                last = now;
+            let Some(now) = look(&paths).await else {
+                continue;
+            };
+            let changed = last.as_ref().is_some_and(|l| *l != now);
+            last = Some(now);
+            if changed {
                 let read = config.clone();
                 let parsed = tokio::task::spawn_blocking(move || read_config(&read))
                     .await
