@@ -135,32 +135,52 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         }
         right.push(Span::styled("│ ", theme.muted));
     }
-    let left_width: usize = left.iter().map(|s| s.width()).sum();
-    let full = source_spans(state, theme, false);
-    let full_width: usize = full.iter().map(|s| s.width()).sum::<usize>()
-        + right.iter().map(|s| s.width()).sum::<usize>()
-        + 12;
-    // Narrow: sources that are fine fold into one count; failing ones keep their names.
-    let compact = left_width + full_width > usize::from(area.width);
-    right.extend(if compact {
-        source_spans(state, theme, true)
-    } else {
-        full
-    });
-    right.push(Span::styled(format!(" {} ", clock(state)), theme.title));
-    let right_width: usize = right.iter().map(|s| s.width()).sum();
-    let [l, r] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(u16::try_from(right_width).unwrap_or(u16::MAX)),
-    ])
-    .areas(area);
+    let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
+    let clock = Span::styled(format!(" {} ", clock(state)), theme.title);
+    let fixed = width(&right) + clock.width();
+    // Narrow: sources that are fine fold into one count, then failing ones drop how long they
+    // have been down (only when even the brand alone leaves no room); their names stay.
+    let room = usize::from(area.width);
+    let least_left = left.first().map_or(0, Span::width);
+    let mut sources = source_spans(state, theme, false, true);
+    if width(&left) + fixed + width(&sources) > room {
+        sources = source_spans(state, theme, true, true);
+    }
+    if least_left + fixed + width(&sources) > room {
+        sources = source_spans(state, theme, true, false);
+    }
+    right.extend(sources);
+    right.push(clock);
+    let right_width = width(&right);
+    if width(&left) + right_width > room {
+        // The other pages' tabs go first.
+        let current = left.get(state.page + 1).cloned();
+        left.truncate(1);
+        left.extend(current);
+    }
+    let right_width = u16::try_from(right_width)
+        .unwrap_or(u16::MAX)
+        .min(area.width);
+    let left_room = area.width - right_width;
+    // A page title cut short keeps one empty column before what follows.
+    let cut = width(&left) > usize::from(left_room);
+    let l = Rect {
+        width: left_room.saturating_sub(u16::from(cut)),
+        ..area
+    };
+    let r = Rect {
+        x: area.x + left_room,
+        width: right_width,
+        ..area
+    };
     frame.render_widget(Block::default().style(theme.header), area);
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), l);
     frame.render_widget(Paragraph::new(Line::from(right)).style(theme.header), r);
 }
 
-/// Each source's state; `compact` folds the healthy ones into "4 ✓".
-fn source_spans<'a>(state: &State, theme: &Theme, compact: bool) -> Vec<Span<'a>> {
+/// Each source's state; `compact` folds the healthy ones into "4 ✓"; `ages` says for how long a
+/// failing one has been down.
+fn source_spans<'a>(state: &State, theme: &Theme, compact: bool, ages: bool) -> Vec<Span<'a>> {
     let mut out = Vec::new();
     let mut ok = 0;
     for s in &state.sources {
@@ -174,7 +194,7 @@ fn source_spans<'a>(state: &State, theme: &Theme, compact: bool) -> Vec<Span<'a>
             continue;
         }
         out.push(Span::styled(format!("{} {mark} ", s.id), style));
-        if let Some(since) = s.error_since {
+        if let Some(since) = s.error_since.filter(|_| ages) {
             let age = crate::duration::format_age((state.now - since).num_seconds());
             out.push(Span::styled(format!("down {age} "), theme.error));
         }
@@ -528,6 +548,44 @@ mod tests {
         assert_eq!(at(11), "▲0.5% ✖1%");
         assert_eq!(at(6), "▲0.5%…");
         assert_eq!(threshold_caption(None, unit, 40), None);
+    }
+
+    /// The header line of the example config's board (four sources, two pages) with every
+    /// source down, `width` columns wide.
+    fn header_with_sources_down(width: u16) -> String {
+        let path = std::path::Path::new("config.example.toml");
+        let text = std::fs::read_to_string(path).expect("the example config");
+        let cfg = crate::config::Config::parse(&text, path).expect("a valid config");
+        let t0 = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let mut s = State::new(&cfg, t0);
+        let ids: Vec<String> = s.sources.iter().map(|x| x.id.clone()).collect();
+        for id in &ids {
+            s.source_failed(id, "connection refused".into(), t0);
+        }
+        s.now = t0 + chrono::Duration::seconds(42);
+        let theme = Theme::fallback();
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 3)).expect("terminal");
+        term.draw(|f| draw_header(f, Rect::new(0, 0, width, 1), &s, &theme))
+            .expect("draw");
+        let text = crate::snapshot::to_text(term.backend().buffer());
+        text.lines().next().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn a_narrow_header_keeps_the_brand_and_every_failing_source() {
+        // Wide: every page, and for how long each source has been down.
+        let wide = header_with_sources_down(200);
+        assert!(wide.contains(" 2 Logs & errors "), "{wide}");
+        assert!(wide.contains("prom ✗ down 42s"), "{wide}");
+        // 80 columns: the other pages and the ages go, the names stay, nothing runs together.
+        let narrow = header_with_sources_down(80);
+        assert!(narrow.starts_with(" oncall  1 "), "{narrow}");
+        for id in ["am ✗", "logs ✗", "prom ✗", "sentry ✗"] {
+            assert!(narrow.contains(id), "{id} in {narrow}");
+        }
+        assert!(!narrow.contains("Logs & errors"), "{narrow}");
+        assert!(narrow.contains(" ? incidents unknown"), "{narrow}");
     }
 
     #[test]
