@@ -177,7 +177,7 @@ pub async fn run(
                     exec.run(effect);
                 }
             }
-            if clear && let Err(e) = guard.terminal.clear() {
+            if clear && let Err(e) = guard.clear() {
                 return Ok(terminal_error(e)?);
             }
         }
@@ -209,10 +209,7 @@ fn draw(
     bodies: &std::cell::RefCell<crate::ui::cache::BodyCache>,
 ) -> io::Result<()> {
     guard.terminal.backend_mut().begin_frame();
-    let drawn = guard
-        .terminal
-        .draw(|f| crate::ui::draw_cached(f, state, theme, Some(bodies)))
-        .map(|_| ());
+    let drawn = guard.draw(|f| crate::ui::draw_cached(f, state, theme, Some(bodies)));
     let written = guard.terminal.backend_mut().end_frame();
     drawn.and(written)
 }

@@ -9,6 +9,7 @@ use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub mod output;
+pub mod screen;
 
 pub type Term = Terminal<output::Output<Stdout>>;
 
@@ -23,6 +24,7 @@ pub struct TerminalGuard {
     /// panics once the terminal is gone (hangup). `restore` shows the cursor when there is a
     /// terminal to show it on; the buffers go with the process.
     pub terminal: ManuallyDrop<Term>,
+    screen: screen::Screen,
 }
 
 impl TerminalGuard {
@@ -33,6 +35,7 @@ impl TerminalGuard {
         match terminal {
             Ok(terminal) => Ok(TerminalGuard {
                 terminal: ManuallyDrop::new(terminal),
+                screen: screen::Screen::new(),
             }),
             Err(e) => {
                 let _ = restore();
@@ -48,7 +51,22 @@ impl TerminalGuard {
         signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
         enter_screen()?;
         self.terminal.backend_mut().forget();
-        self.terminal.clear()
+        self.clear()
+    }
+
+    /// Draws one frame: only the cells that changed are written.
+    pub fn draw(&mut self, ui: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
+        self.screen.draw(&mut self.terminal, ui)
+    }
+
+    /// Clears the screen; the next frame draws every cell.
+    pub fn clear(&mut self) -> io::Result<()> {
+        let cleared = self.terminal.clear();
+        match cleared {
+            Ok(()) => self.screen.cleared(),
+            Err(_) => self.screen.forget(),
+        }
+        cleared
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::tui::screen::Screen;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
@@ -176,15 +177,17 @@ fn parser() -> vt100::Parser {
     vt100::Parser::new(rows, cols, 0)
 }
 
-/// Draws `frames` through `terminal`, calling `each` after each one.
+/// Draws `frames` through `terminal` as the dashboard does (`Screen`), calling `each` after
+/// each one.
 fn frames_through<B: Backend>(
     terminal: &mut Terminal<B>,
     frames: &[Buffer],
     mut each: impl FnMut(&mut Terminal<B>, usize),
 ) {
+    let mut screen = Screen::new();
     for (i, f) in frames.iter().enumerate() {
-        terminal
-            .draw(|frame| frame.buffer_mut().clone_from(f))
+        screen
+            .draw(terminal, |frame| frame.buffer_mut().clone_from(f))
             .map_err(|_| "draw failed")
             .expect("in-memory terminal");
         each(terminal, i);
@@ -354,9 +357,11 @@ fn a_frame_that_changes_nothing_writes_nothing() {
     let frames = random_frames(7, 3, false);
     let mut terminal =
         Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
-    let draw = |t: &mut Terminal<Output<Vec<u8>>>, f: &Buffer| {
+    let mut screen = Screen::new();
+    let mut draw = |t: &mut Terminal<Output<Vec<u8>>>, f: &Buffer| {
         t.backend_mut().begin_frame();
-        t.draw(|frame| frame.buffer_mut().clone_from(f))
+        screen
+            .draw(t, |frame| frame.buffer_mut().clone_from(f))
             .expect("in-memory terminal");
         t.backend_mut().end_frame().expect("in-memory terminal");
         t.backend().writer().len()
@@ -369,4 +374,75 @@ fn a_frame_that_changes_nothing_writes_nothing() {
     assert_eq!(again, first, "an unchanged frame wrote bytes");
     let changed = draw(&mut terminal, &frames[1]);
     assert!(changed > first);
+}
+
+#[test]
+fn after_a_resize_or_a_forgotten_screen_every_frame_still_shows_exactly_what_was_drawn() {
+    let (w2, h2) = (30, 8);
+    let frames = random_frames(99, 20, false);
+    let small: Vec<Buffer> = frames
+        .iter()
+        .map(|f| {
+            let mut b = Buffer::empty(Rect::new(0, 0, w2, h2));
+            for y in 0..h2 {
+                for x in 0..w2 {
+                    b[(x, y)] = f[(x, y)].clone();
+                }
+            }
+            b
+        })
+        .collect();
+    // As widgets do: into the frame's buffer, which must be of the frame's size.
+    let paint = |frame: &mut ratatui::Frame, f: &Buffer| {
+        let area = frame.area();
+        assert_eq!(frame.buffer_mut().area, area, "a buffer of another size");
+        for y in 0..f.area.height {
+            for x in 0..f.area.width {
+                frame.buffer_mut()[(x, y)] = f[(x, y)].clone();
+            }
+        }
+    };
+    let mut terminal =
+        Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+    let mut screen = Screen::new();
+    let mut vt = parser();
+    let mut seen = 0;
+    let mut show = |t: &mut Terminal<Output<Vec<u8>>>, vt: &mut vt100::Parser| {
+        let bytes = t.backend().writer();
+        vt.process(&bytes[seen..]);
+        seen = bytes.len();
+    };
+    for (i, f) in frames.iter().enumerate().take(10) {
+        screen
+            .draw(&mut terminal, |frame| paint(frame, f))
+            .expect("in-memory terminal");
+        show(&mut terminal, &mut vt);
+        assert_shows(&vt, f, i);
+    }
+    // The terminal shrinks: ratatui clears it and the next frames are drawn at the new size.
+    terminal.backend_mut().fixed = Some(Size {
+        width: w2,
+        height: h2,
+    });
+    vt.screen_mut().set_size(
+        NonZeroU16::new(h2).expect("rows"),
+        NonZeroU16::new(w2).expect("cols"),
+    );
+    for (i, f) in small.iter().enumerate().skip(10) {
+        if i == 15 {
+            // Someone else wrote over the screen: it is cleared and drawn whole again.
+            vt.process(b"\x1b[HXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX");
+            screen.forget();
+        }
+        screen
+            .draw(&mut terminal, |frame| paint(frame, f))
+            .expect("in-memory terminal");
+        show(&mut terminal, &mut vt);
+        for y in 0..h2 {
+            for x in 0..w2 {
+                let got = vt.screen().cell(y, x).expect("cell in range");
+                assert_eq!(shown(got), wanted(&f[(x, y)]), "frame {i} at ({x},{y})");
+            }
+        }
+    }
 }
