@@ -465,6 +465,8 @@ impl<W: Write> Backend for Output<W> {
         }
         self.cursor = None;
         let mut pen = Pen::DEFAULT;
+        // The last pen looked up and its index: neighbouring cells mostly share one.
+        let mut interned: Option<(Pen, u16)> = None;
         for (x, y, cell) in content {
             let want = Pen::of(cell);
             self.move_to(x, y, pen);
@@ -486,7 +488,15 @@ impl<W: Write> Backend for Output<W> {
                     }
                     _ => 0,
                 };
-                let shown = (byte, self.intern(want));
+                let index = match interned {
+                    Some((p, i)) if p == want => i,
+                    _ => {
+                        let i = self.intern(want);
+                        interned = Some((want, i));
+                        i
+                    }
+                };
+                let shown = (byte, index);
                 if let Some(slot) = self.screen.as_mut().and_then(|s| s.get_mut(i)) {
                     *slot = shown;
                 }
