@@ -12,8 +12,7 @@ use crate::theme::Theme;
 use crate::tui::TerminalGuard;
 use crate::update::update;
 use chrono::Utc;
-use crossterm::event::{Event as CtEvent, EventStream, KeyEventKind};
-use futures::StreamExt;
+use crossterm::event::{Event as CtEvent, KeyEventKind};
 use std::io;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -106,7 +105,7 @@ pub async fn run(
     if let Ok(size) = guard.terminal.size() {
         let _ = tx.send(Action::Size(size.width, size.height));
     }
-    let mut events = EventStream::new();
+    let mut events = read_input()?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut signals = Signals::new()?;
@@ -126,7 +125,7 @@ pub async fn run(
         };
         let mut input = false;
         let action = tokio::select! {
-            ev = events.next() => { input = true; match ev {
+            ev = events.recv() => { input = true; match ev {
                 Some(Ok(CtEvent::Key(k))) if k.kind != KeyEventKind::Release => {
                     action::from_key(k, key_mode(&state))
                 }
@@ -198,6 +197,26 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Keys, mouse and resizes, read on a thread of their own and handed to the loop. (crossterm's
+/// `EventStream` asks its reader's lock again at every turn of the loop while its own thread
+/// holds it waiting for input, and spins with `sched_yield` each time: about 65 system calls a
+/// second on a quiet dashboard.) The thread ends with the process, or when the terminal fails.
+fn read_input() -> io::Result<tokio::sync::mpsc::UnboundedReceiver<io::Result<CtEvent>>> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            loop {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    break;
+                }
+            }
+        })?;
+    Ok(rx)
 }
 
 /// One frame, as one synchronized update (DEC 2026) in one write: terminals that know it show
