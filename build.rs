@@ -5,6 +5,7 @@
 //! toolchain or dependency change) are ignored: the build then lays functions out as before.
 
 use std::env;
+use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
@@ -17,10 +18,67 @@ fn main() {
         return;
     }
     if links_with_lld() {
-        let list = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/hot-functions.txt");
-        println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={list}");
-        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+        let list = std::fs::read_to_string("scripts/hot-functions.txt").unwrap_or_default();
+        let out = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_default()).join("hot.ld");
+        if std::fs::write(&out, linker_script(&list)).is_ok() {
+            println!("cargo:rustc-link-arg-bins=-Wl,--script={}", out.display());
+        }
     }
+}
+
+/// A linker script that places the listed functions' sections (one per function) first, in the
+/// list's order, ahead of the rest of the code. Symbol names carry each crate's disambiguator,
+/// which changes with the compiler version and the dependencies' versions and features: it is
+/// matched by a wildcard, as are the numbers LTO appends to local names.
+fn linker_script(list: &str) -> String {
+    let mut script = String::from("SECTIONS {\n  .text.hot : {\n");
+    let mut seen = std::collections::HashSet::new();
+    for name in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let pattern = pattern(name);
+        if seen.insert(pattern.clone()) {
+            script.push_str(&format!("    *(.text.{pattern})\n"));
+        }
+    }
+    script.push_str("  }\n}\nINSERT BEFORE .text;\n");
+    script
+}
+
+/// `name` with each crate disambiguator (`Cs<base-62>_`) and a trailing `.<digits>` or
+/// `.llvm.<digits>` made wildcards; characters a linker script would read as a pattern are
+/// dropped the same way.
+fn pattern(name: &str) -> String {
+    let mut name = name;
+    if let Some((stem, tail)) = name.rsplit_once('.')
+        && !tail.is_empty()
+        && tail.bytes().all(|b| b.is_ascii_digit())
+    {
+        name = stem.strip_suffix(".llvm").unwrap_or(stem);
+        return format!("{}*", pattern(name));
+    }
+    let bytes = name.as_bytes();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"Cs") {
+            let digits = bytes[i + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if bytes.get(i + 2 + digits) == Some(&b'_') {
+                out.push_str("Cs*_");
+                i += 2 + digits + 1;
+                continue;
+            }
+        }
+        let c = bytes[i] as char;
+        out.push(if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            c
+        } else {
+            '?'
+        });
+        i += 1;
+    }
+    out
 }
 
 /// Rust links with its own LLD on x86_64 Linux since 1.90, unless a linker is chosen by hand.
