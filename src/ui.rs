@@ -23,6 +23,7 @@ pub mod incidents;
 mod logs;
 pub mod oncall_panel;
 mod panel;
+mod plain;
 pub mod slo_panel;
 mod stat;
 mod timeseries;
@@ -30,6 +31,7 @@ mod wall;
 
 use crate::state::{SourceStatus, State};
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -81,7 +83,7 @@ fn draw_board(
     if let Some((text, sev, _)) = &state.notify.banner {
         let style = incidents::severity_style(theme, *sev);
         frame.render_widget(
-            Paragraph::new(format!(" ▶ {text}  (Tab to Incidents, a acknowledges)")).style(style),
+            Plain::new(format!(" ▶ {text}  (Tab to Incidents, a acknowledges)")).style(style),
             banner,
         );
     }
@@ -174,8 +176,8 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         ..area
     };
     frame.render_widget(Block::default().style(theme.header), area);
-    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), l);
-    frame.render_widget(Paragraph::new(Line::from(right)).style(theme.header), r);
+    frame.render_widget(Plain::new(Line::from(left)).style(theme.header), l);
+    frame.render_widget(Plain::new(Line::from(right)).style(theme.header), r);
 }
 
 /// Each source's state; `compact` folds the healthy ones into "4 ✓"; `ages` says for how long a
@@ -258,7 +260,7 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
             Span::styled(format!("{}█", input.text), theme.text),
             Span::styled(hint, theme.muted),
         ]);
-        frame.render_widget(Paragraph::new(line), area);
+        frame.render_widget(Plain::new(line), area);
         return;
     }
     let mut spans = Vec::new();
@@ -282,13 +284,13 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         spans.push(Span::styled(format!(" {k}"), theme.key));
         spans.push(Span::styled(format!(" {what} "), theme.muted));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Plain::new(Line::from(spans)), area);
     if let Some(m) = &state.message {
         let w = u16::try_from(unicode_width::UnicodeWidthStr::width(m.as_str()) + 2)
             .unwrap_or(u16::MAX)
             .min(area.width);
         let r = Rect::new(area.right().saturating_sub(w), area.y, w, 1);
-        frame.render_widget(Paragraph::new(format!(" {m} ")).style(theme.warn), r);
+        frame.render_widget(Plain::new(format!(" {m} ")).style(theme.warn), r);
     }
 }
 

@@ -4,12 +4,12 @@
 use super::panel::View;
 use crate::state::feeds::ErrorGroup;
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -69,7 +69,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if errors.issues.is_empty() {
         lines.push(Line::from(Span::styled("✓ no unresolved issues", theme.ok)));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Plain::new(lines), area);
 }
 
 /// The selected issue over the body (Enter in a focused errors panel).

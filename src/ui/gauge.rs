@@ -2,10 +2,10 @@
 
 use super::panel::View;
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
@@ -20,7 +20,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let max_text = crate::format::value(max, p.cfg.unit, p.cfg.decimals);
     let text = format!("{} of {max_text}", p.display());
     frame.render_widget(
-        Paragraph::new(super::truncate(&text, area.width))
+        Plain::new(super::truncate(&text, area.width))
             .style(style)
             .alignment(Alignment::Center),
         Rect::new(area.x, area.y, area.width, 1),
@@ -31,7 +31,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
             Span::styled("", theme.muted),
         ]);
         frame.render_widget(
-            Paragraph::new(bar),
+            Plain::new(bar),
             Rect::new(area.x, area.y + 1, area.width, 1),
         );
     }
@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         if let Some(c) = super::threshold_caption(p.cfg.thresholds.as_ref(), p.cfg.unit, area.width)
         {
             frame.render_widget(
-                Paragraph::new(c)
+                Plain::new(c)
                     .style(theme.muted)
                     .alignment(Alignment::Center),
                 Rect::new(area.x, area.bottom() - 1, area.width, 1),

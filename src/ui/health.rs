@@ -4,11 +4,11 @@
 use super::panel::View;
 use crate::state::SeriesData;
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use std::collections::BTreeMap;
 
 /// Width of a cell besides its name: mark, spaces and the state word.
@@ -97,7 +97,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if !row.is_empty() {
         lines.push(Line::from(row));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Plain::new(lines), area);
 }
 
 /// Per-target cells when they fit, else one cell per `job`; down first, then unknown.

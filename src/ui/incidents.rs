@@ -6,11 +6,11 @@ use crate::incidents::deadline::{Countdown, countdown, deadline, format_countdow
 use crate::incidents::{Incident, IncidentState, Severity};
 use crate::state::State;
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 pub fn severity_style(theme: &Theme, s: Severity) -> Style {
     match s {
@@ -86,7 +86,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State,
             theme.muted,
         )));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Plain::new(lines), area);
 }
 
 /// The state column: `OPEN`, `ACK alice`, `RESOLVED`.

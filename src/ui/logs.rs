@@ -5,11 +5,11 @@ use super::panel::View;
 use crate::sources::loki::Level;
 use crate::state::feeds::{LogLine, LogsView};
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthChar;
 
 pub fn level_style(theme: &Theme, l: Level) -> Style {
@@ -71,7 +71,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         lines.push(Line::from(""));
     }
     lines.push(status);
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Plain::new(lines), area);
 }
 
 /// The selected line, whole, over the body (Enter in a focused logs panel).

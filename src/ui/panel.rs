@@ -4,6 +4,7 @@ use super::{errors, gauge, health, incidents, logs, stat, timeseries};
 use crate::config::PanelKind;
 use crate::state::{PanelState, Status};
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -195,7 +196,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
             let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
             let text = format!("error: {err}");
             frame.render_widget(
-                Paragraph::new(super::truncate(&text, row.width)).style(theme.error),
+                Plain::new(super::truncate(&text, row.width)).style(theme.error),
                 row,
             );
             Rect::new(inner.x, inner.y, inner.width, inner.height - 1)

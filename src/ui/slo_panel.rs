@@ -15,11 +15,11 @@ use crate::slo::budget::burn_level;
 use crate::slo::text;
 use crate::state::Status;
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 /// Draws the budget in `area` (inside the panel frame); "no data" when there is none.
@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, b: Option<&Budget>, theme: &The
             1,
         );
         frame.render_widget(
-            Paragraph::new("no data")
+            Plain::new("no data")
                 .style(theme.nodata)
                 .alignment(Alignment::Center),
             row,
@@ -54,7 +54,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, b: Option<&Budget>, theme: &The
     for (i, row) in (0u16..).zip(keep) {
         let r = Rect::new(area.x, top + i, area.width, 1);
         frame.render_widget(
-            Paragraph::new(row.fit(area.width)).alignment(Alignment::Center),
+            Plain::new(row.fit(area.width)).alignment(Alignment::Center),
             r,
         );
     }

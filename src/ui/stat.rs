@@ -2,9 +2,10 @@
 
 use super::panel::View;
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::widgets::{Paragraph, Sparkline};
+use ratatui::widgets::Sparkline;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
@@ -22,7 +23,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         );
         if w <= usize::from(area.width) {
             frame.render_widget(
-                Paragraph::new(big).alignment(Alignment::Center),
+                Plain::new(big).alignment(Alignment::Center),
                 Rect::new(area.x, area.y, area.width, 3),
             );
             if area.height > 4 {
@@ -38,7 +39,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     }
     let value_row = Rect::new(area.x, area.y, area.width, 1);
     frame.render_widget(
-        Paragraph::new(super::truncate(&value, area.width))
+        Plain::new(super::truncate(&value, area.width))
             .style(style)
             .alignment(Alignment::Center),
         value_row,
@@ -59,7 +60,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         if area.height >= 3 {
             let r = Rect::new(area.x, area.bottom() - 1, area.width, 1);
             frame.render_widget(
-                Paragraph::new(c)
+                Plain::new(c)
                     .style(theme.muted)
                     .alignment(Alignment::Center),
                 r,

@@ -4,12 +4,13 @@
 use super::panel::View;
 use crate::state::{SeriesData, Status};
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
 /// Most series drawn in one chart; the rest are counted in the legend.
 const MAX_SERIES: usize = 8;
@@ -25,10 +26,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         stale,
         area.width,
     );
-    frame.render_widget(
-        Paragraph::new(legend),
-        Rect::new(area.x, area.y, area.width, 1),
-    );
+    frame.render_widget(Plain::new(legend), Rect::new(area.x, area.y, area.width, 1));
     if area.height < 3 {
         return;
     }

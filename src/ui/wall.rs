@@ -15,10 +15,11 @@ use super::incidents::severity_style;
 use crate::incidents::{IncidentState, Severity};
 use crate::state::{SourceStatus, State};
 use crate::theme::Theme;
+use crate::ui::plain::Plain;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Block;
 
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     let area = frame.area();
@@ -32,7 +33,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     ])
     .areas(area);
     draw_header(frame, header, state, theme);
-    frame.render_widget(Paragraph::new(failing), sources);
+    frame.render_widget(Plain::new(failing), sources);
     draw_severities(frame, severities, state, theme);
     match takeover(state) {
         Some(i) => draw_p0(frame, body, state, i, theme),
@@ -61,10 +62,10 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(w)]).areas(area);
     frame.render_widget(Block::default().style(theme.header), area);
     frame.render_widget(
-        Paragraph::new(format!(" oncall · {page}{pages}")).style(theme.header),
+        Plain::new(format!(" oncall · {page}{pages}")).style(theme.header),
         l,
     );
-    frame.render_widget(Paragraph::new(right).style(theme.header), r);
+    frame.render_widget(Plain::new(right).style(theme.header), r);
 }
 
 /// "✗ prom unreachable for 2m: connection refused", one line per failing source.
@@ -109,7 +110,7 @@ fn draw_severities(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &The
             spans.push(Span::raw("  "));
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Plain::new(Line::from(spans)), area);
 }
 
 /// The oldest open (not acknowledged) P0, if any.
@@ -149,9 +150,7 @@ fn draw_p0(frame: &mut Frame<'_>, area: Rect, state: &State, i: usize, theme: &T
         )));
     }
     frame.render_widget(
-        Paragraph::new(lines)
-            .style(style)
-            .alignment(Alignment::Center),
+        Plain::new(lines).style(style).alignment(Alignment::Center),
         area,
     );
 }
