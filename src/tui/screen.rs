@@ -120,14 +120,14 @@ pub fn changes<'a>(prev: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)>
             continue;
         }
         if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
-            if cur != was {
+            if !same(cur, was) {
                 out.push(at(i));
             }
             i += usize::from(w.get());
             continue;
         }
         let w = symbol_width(cur.symbol());
-        if cur.diff_option == CellDiffOption::None && cur == was {
+        if cur.diff_option == CellDiffOption::None && same(cur, was) {
             // A wide symbol covers the cells after it.
             i += w.max(1);
             continue;
@@ -168,6 +168,29 @@ pub fn changes<'a>(prev: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)>
         i = end.max(i + 1);
     }
     out
+}
+
+/// `a == b` (ratatui's `Cell` equality), for the diff's inner loop: most cells are the same
+/// as last frame's, so every field is compared; the attributes go first and a symbol of up to
+/// three bytes (ASCII, box drawing, blocks) is compared byte by byte instead of by a call to
+/// `memcmp`.
+#[allow(deprecated)]
+fn same(a: &Cell, b: &Cell) -> bool {
+    a.fg == b.fg
+        && a.bg == b.bg
+        && a.modifier == b.modifier
+        && a.underline_color == b.underline_color
+        && a.diff_option == b.diff_option
+        && a.skip == b.skip
+        && same_symbol(a.symbol().as_bytes(), b.symbol().as_bytes())
+}
+
+fn same_symbol(a: &[u8], b: &[u8]) -> bool {
+    match (a, b) {
+        ([a0], [b0]) => a0 == b0,
+        ([a0, a1, a2], [b0, b1, b2]) => a0 == b0 && a1 == b1 && a2 == b2,
+        _ => a == b,
+    }
 }
 
 #[allow(deprecated)]
@@ -274,6 +297,27 @@ mod tests {
             };
         }
         buf
+    }
+
+    #[test]
+    fn same_is_cell_equality() {
+        let mut rng = Rng(7);
+        let area = Rect::new(0, 0, 12, 4);
+        for _ in 0..300 {
+            let (a, b) = (random_buffer(&mut rng, area), random_buffer(&mut rng, area));
+            for (x, y) in a
+                .content
+                .iter()
+                .zip(&b.content)
+                .chain(a.content.iter().zip(&a.content))
+            {
+                assert_eq!(same(x, y), x == y, "{x:?} and {y:?}");
+            }
+        }
+        let mut c = Cell::new("a");
+        assert!(same(&c, &Cell::new("a")));
+        c.set_symbol("ab");
+        assert!(!same(&c, &Cell::new("a")) && !same(&c, &Cell::new("ac")));
     }
 
     #[test]
