@@ -209,8 +209,12 @@ fn cell_width(cell: &Cell) -> usize {
 /// The columns a symbol takes, as ratatui counts them (`CellWidth`): one table lookup for a
 /// single character, ratatui's own count for anything longer or special.
 fn symbol_width(symbol: &str) -> usize {
-    if symbol.len() == 1 {
-        return 1;
+    match symbol.as_bytes() {
+        [_] => return 1,
+        // Box drawing and blocks (U+2500–U+259F) and braille (U+2800–U+28FF): the bulk of a
+        // dashboard's frames and tables, all one column.
+        [0xe2, 0x94..=0x96, _] | [0xe2, 0xa0..=0xa3, _] => return 1,
+        _ => {}
     }
     let mut chars = symbol.chars();
     match (chars.next(), chars.next()) {
