@@ -1,8 +1,11 @@
 //! Release builds place the functions a running dashboard executes next to each other
 //! (`scripts/hot-functions.txt`, made by `scripts/order-functions`). The kernel maps code in
 //! 64 kB windows around each page that runs; with the hot functions packed together, far fewer
-//! windows are touched and the resident code shrinks. Names the list no longer matches (after a
-//! toolchain or dependency change) are ignored: the build then lays functions out as before.
+//! windows are touched and the resident code shrinks. The names are matched without their
+//! crate disambiguators, so a compiler or dependency update keeps them matching; a function that
+//! is not on the list (new code, or inlined differently) is laid out among the rest, and the
+//! list is made again with `scripts/order-functions`. Set `ONCALL_NO_FUNCTION_ORDER` to build
+//! without it (to measure what it brings).
 
 use std::env;
 use std::path::PathBuf;
