@@ -39,7 +39,11 @@ fn linker_script(list: &str) -> String {
     for name in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let pattern = pattern(name);
         if seen.insert(pattern.clone()) {
-            script.push_str(&format!("    *(.text.{pattern})\n"));
+            // Functions the compiler takes for cold (`#[cold]`, such as a vector's growth) are
+            // in `.text.unlikely.` sections.
+            script.push_str(&format!(
+                "    *(.text.{pattern} .text.unlikely.{pattern})\n"
+            ));
         }
     }
     script.push_str("  }\n}\nINSERT BEFORE .text;\n");
