@@ -16,10 +16,9 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthChar;
 
-/// What the screen shows, and a spare buffer the next frame's cells are moved into.
+/// What the screen shows (the last frame drawn).
 pub struct Screen {
     shown: Buffer,
-    spare: Buffer,
     /// False when what the screen shows is not known (a write failed, someone else wrote to
     /// the terminal): the next frame clears it first and draws every cell.
     known: bool,
@@ -36,7 +35,6 @@ impl Screen {
     pub fn new() -> Screen {
         Screen {
             shown: Buffer::empty(Rect::ZERO),
-            spare: Buffer::empty(Rect::ZERO),
             known: true,
         }
     }
@@ -67,22 +65,20 @@ impl Screen {
             self.known = true;
         }
         ui(&mut terminal.get_frame());
-        // The frame's buffer comes out of the terminal; the spare goes in, of the same size,
-        // and is reset by the terminal before it is drawn into again.
-        let area = terminal.current_buffer_mut().area;
-        if self.spare.area != area {
-            self.spare.resize(area);
-        }
-        std::mem::swap(terminal.current_buffer_mut(), &mut self.spare);
-        if self.shown.area != area {
-            // Resized: the screen was cleared.
-            self.shown = Buffer::empty(area);
+        // The new frame comes out of the terminal and the last one goes in, where the terminal
+        // resets it before it is drawn into again: three buffers in all, the terminal's two and
+        // this one.
+        std::mem::swap(terminal.current_buffer_mut(), &mut self.shown);
+        let mut before = std::mem::take(terminal.current_buffer_mut());
+        if before.area != self.shown.area {
+            // Resized (the screen was cleared) or the first frame: the screen is blank.
+            before = Buffer::empty(self.shown.area);
         }
         let written = terminal
             .backend_mut()
-            .draw(changes(&self.shown, &self.spare).into_iter())
+            .draw(changes(&before, &self.shown).into_iter())
             .and_then(|()| terminal.hide_cursor());
-        std::mem::swap(&mut self.shown, &mut self.spare);
+        *terminal.current_buffer_mut() = before;
         terminal.swap_buffers();
         let written = written.and_then(|()| terminal.backend_mut().flush());
         if written.is_err() {
