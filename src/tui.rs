@@ -61,12 +61,7 @@ impl TerminalGuard {
 
     /// Clears the screen; the next frame draws every cell.
     pub fn clear(&mut self) -> io::Result<()> {
-        let cleared = self.terminal.clear();
-        match cleared {
-            Ok(()) => self.screen.cleared(),
-            Err(_) => self.screen.forget(),
-        }
-        cleared
+        self.screen.clear(&mut self.terminal)
     }
 }
 

@@ -300,3 +300,82 @@ fn a_terminal_that_goes_away_ends_the_dashboard_at_once() {
         gone.elapsed()
     );
 }
+
+/// A resize and Ctrl-Z then `fg` clear the screen and draw it whole again, and the dashboard
+/// goes on. (Clearing through ratatui asked the terminal for its cursor position, an answer that
+/// never came while the input thread waited for a key: the dashboard left with "The cursor
+/// position could not be read".)
+#[test]
+fn a_resize_and_a_suspend_redraw_the_dashboard_and_it_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = format!("oncall-tstp-{}", std::process::id());
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n",
+    )
+    .unwrap();
+    // An interactive shell, for job control (Ctrl-Z, fg).
+    tm(
+        &sock,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "bash --norc --noprofile -i",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    // Run as a job of its own (a list such as `oncall; echo` would go on to the echo at Ctrl-Z).
+    let run = format!(
+        "ONCALL_DATA_DIR={} {} --config {}",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_oncall"),
+        cfg.display()
+    );
+    tm(&sock, &["send-keys", "-t", "t", &run, "Enter"]);
+    let screen_with = |want: &str| {
+        for _ in 0..50 {
+            let screen = tm(&sock, &["capture-pane", "-p", "-t", "t"]);
+            if screen.contains(want) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let screen = tm(&sock, &["capture-pane", "-p", "-t", "t"]);
+        tm(&sock, &["kill-server"]);
+        panic!("waited 5 s for {want:?}:\n{screen}");
+    };
+    screen_with("prom ✗");
+    tm(&sock, &["resize-window", "-t", "t", "-x", "80", "-y", "24"]);
+    std::thread::sleep(Duration::from_secs(3));
+    let resized = tm(&sock, &["capture-pane", "-p", "-t", "t"]);
+    assert!(
+        resized.contains("prom ✗") && !resized.contains("EXITED"),
+        "after the resize:\n{resized}"
+    );
+    tm(&sock, &["send-keys", "-t", "t", "C-z"]);
+    screen_with("Stopped");
+    tm(&sock, &["send-keys", "-t", "t", "fg", "Enter"]);
+    std::thread::sleep(Duration::from_secs(3));
+    let back = tm(&sock, &["capture-pane", "-p", "-t", "t"]);
+    assert!(
+        back.contains("prom ✗") && back.contains("╭") && !back.contains("EXITED"),
+        "after fg:\n{back}"
+    );
+    // It still answers keys, and leaves cleanly.
+    tm(&sock, &["send-keys", "-t", "t", "q"]);
+    std::thread::sleep(Duration::from_secs(1));
+    tm(&sock, &["send-keys", "-t", "t", "echo EXITED $?", "Enter"]);
+    let end = screen_with("EXITED 0");
+    tm(&sock, &["kill-server"]);
+    assert!(
+        !end.contains("╭"),
+        "the alternate screen was not left:\n{end}"
+    );
+}

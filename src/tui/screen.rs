@@ -39,10 +39,22 @@ impl Screen {
         }
     }
 
-    /// The screen was cleared: it shows blank cells.
-    pub fn cleared(&mut self) {
-        self.shown.reset();
-        self.known = true;
+    /// Clears the screen; the next frame draws every cell. (Not `Terminal::clear`, which asks
+    /// the terminal where its cursor is: that answer comes through the input reader, which the
+    /// input thread holds while it waits for a key, and the ask fails after two seconds.)
+    pub fn clear<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+        let cleared = terminal
+            .backend_mut()
+            .clear()
+            .and_then(|()| terminal.backend_mut().flush());
+        match cleared {
+            Ok(()) => {
+                self.shown.reset();
+                self.known = true;
+            }
+            Err(_) => self.known = false,
+        }
+        cleared
     }
 
     /// What the screen shows is not known any more: the next frame starts with a clear.
@@ -60,9 +72,7 @@ impl Screen {
         // A new size clears the screen (ratatui does so when it resizes its buffers).
         terminal.autoresize()?;
         if !self.known {
-            terminal.clear()?;
-            self.shown = Buffer::empty(Rect::ZERO);
-            self.known = true;
+            self.clear(terminal)?;
         }
         ui(&mut terminal.get_frame());
         // The new frame comes out of the terminal and the last one goes in, where the terminal
