@@ -28,6 +28,8 @@ pub mod slo;
 pub mod snapshot;
 pub mod sources;
 pub mod state;
+#[cfg(test)]
+mod test_rng;
 pub mod theme;
 pub mod tui;
 pub mod tz;

@@ -236,6 +236,7 @@ fn symbol_width(symbol: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
     use ratatui::style::Style;
     use std::num::NonZeroU16;
 
@@ -253,17 +254,6 @@ mod tests {
         assert_eq!(symbol_width("─"), 1);
         assert_eq!(symbol_width("宽"), 2);
         assert_eq!(symbol_width("❤\u{fe0f}"), 2);
-    }
-
-    /// A small xorshift: the buffers are random but the same on every run.
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
     }
 
     const SYMBOLS: &[&str] = &[

@@ -157,19 +157,10 @@ fn draw_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
     use ratatui::style::{Color, Modifier};
     use ratatui::text::Span;
     use ratatui::widgets::Paragraph;
-
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
 
     const PIECES: &[&str] = &[
         "a",

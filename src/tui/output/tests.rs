@@ -1,4 +1,5 @@
 use super::*;
+use crate::test_rng::Rng;
 use crate::tui::screen::Screen;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -9,20 +10,6 @@ use std::num::NonZeroU16;
 
 const W: u16 = 40;
 const H: u16 = 10;
-
-/// A small xorshift: the frames are random but the same on every run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const SYMBOLS: &[&str] = &[
     "a", "b", " ", "0", "9", "─", "│", "╭", "█", "▁", "⣿", "⠁", "⡇", "✓", "●", "é",
