@@ -186,21 +186,27 @@ fn dashboard_in_tmux(sock: &str, dir: &Path) {
     dashboard_in_shell(sock, dir, |run| format!("{run}; echo EXITED $?; sleep 10"));
 }
 
-/// Starts the dashboard (source down) in a tmux pane, inside the shell command `shell` makes of
-/// the command line that runs it, and waits until it is drawn.
-fn dashboard_in_shell(sock: &str, dir: &Path, shell: impl Fn(&str) -> String) {
+/// The command line that runs the dashboard with its data in `dir` and one Prometheus source
+/// that is down (a config written into `dir`).
+fn dashboard_command(dir: &Path) -> String {
     let cfg = dir.join("c.toml");
     std::fs::write(
         &cfg,
         "[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n",
     )
     .unwrap();
-    let run = format!(
+    format!(
         "ONCALL_DATA_DIR={} {} --config {}",
         dir.display(),
         env!("CARGO_BIN_EXE_oncall"),
         cfg.display()
-    );
+    )
+}
+
+/// Starts the dashboard (source down) in a tmux pane, inside the shell command `shell` makes of
+/// the command line that runs it, and waits until it is drawn.
+fn dashboard_in_shell(sock: &str, dir: &Path, shell: impl Fn(&str) -> String) {
+    let run = dashboard_command(dir);
     tm(
         sock,
         &[
@@ -309,12 +315,6 @@ fn a_terminal_that_goes_away_ends_the_dashboard_at_once() {
 fn a_resize_and_a_suspend_redraw_the_dashboard_and_it_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let sock = format!("oncall-tstp-{}", std::process::id());
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        "[sources.prom]\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9\"\ntimeout = \"1s\"\n",
-    )
-    .unwrap();
     // An interactive shell, for job control (Ctrl-Z, fg).
     tm(
         &sock,
@@ -332,12 +332,7 @@ fn a_resize_and_a_suspend_redraw_the_dashboard_and_it_goes_on() {
     );
     std::thread::sleep(Duration::from_millis(500));
     // Run as a job of its own (a list such as `oncall; echo` would go on to the echo at Ctrl-Z).
-    let run = format!(
-        "ONCALL_DATA_DIR={} {} --config {}",
-        dir.path().display(),
-        env!("CARGO_BIN_EXE_oncall"),
-        cfg.display()
-    );
+    let run = dashboard_command(dir.path());
     tm(&sock, &["send-keys", "-t", "t", &run, "Enter"]);
     let screen_with = |want: &str| {
         for _ in 0..50 {
