@@ -524,12 +524,13 @@ impl<W: Write> Backend for Output<W> {
         self.flush()
     }
 
+    /// Where this backend last left the cursor (the top left when that is not known). The
+    /// terminal is never asked: its answer would come through the input reader, which the input
+    /// thread holds while it waits for a key, and the ask would fail after two seconds. A
+    /// full-screen dashboard has no use for the real position.
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        if self.fixed.is_some() {
-            let (x, y) = self.cursor.unwrap_or((0, 0));
-            return Ok(Position { x, y });
-        }
-        crossterm::cursor::position().map(|(x, y)| Position { x, y })
+        let (x, y) = self.cursor.unwrap_or((0, 0));
+        Ok(Position { x, y })
     }
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {

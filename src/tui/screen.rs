@@ -39,9 +39,7 @@ impl Screen {
         }
     }
 
-    /// Clears the screen; the next frame draws every cell. (Not `Terminal::clear`, which asks
-    /// the terminal where its cursor is: that answer comes through the input reader, which the
-    /// input thread holds while it waits for a key, and the ask fails after two seconds.)
+    /// Clears the screen; the next frame draws every cell.
     pub fn clear<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
         let cleared = terminal
             .backend_mut()
