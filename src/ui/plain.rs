@@ -94,6 +94,25 @@ fn width(p: Piece<'_>) -> usize {
     }
 }
 
+/// What a piece of `w` columns does on a row of `max` columns with `used` taken.
+enum Fit {
+    Take,
+    /// Wider than the whole row: left out, and the line goes on.
+    Skip,
+    /// Would cross the row's end: the line stops here.
+    Stop,
+}
+
+fn fit(w: usize, used: usize, max: usize) -> Fit {
+    if w > max {
+        Fit::Skip
+    } else if used + w > max {
+        Fit::Stop
+    } else {
+        Fit::Take
+    }
+}
+
 fn draw_line(
     line: &Line<'_>,
     base: Style,
@@ -103,26 +122,15 @@ fn draw_line(
     buf: &mut Buffer,
 ) {
     let max = usize::from(area.width);
-    // The pieces that fit: anything wider than the whole row is left out, and the line stops
-    // at the first piece that would cross the row's end.
-    let fits = |w: usize, used: usize| -> Option<bool> {
-        if w > max {
-            Some(false)
-        } else if used + w > max {
-            None
-        } else {
-            Some(true)
-        }
-    };
     let mut used = 0;
     if alignment != Alignment::Left {
-        pieces(line, base, |p, _| match fits(width(p), used) {
-            Some(true) => {
+        pieces(line, base, |p, _| match fit(width(p), used, max) {
+            Fit::Take => {
                 used += width(p);
                 true
             }
-            Some(false) => true,
-            None => false,
+            Fit::Skip => true,
+            Fit::Stop => false,
         });
     }
     let offset = match alignment {
@@ -131,25 +139,25 @@ fn draw_line(
         Alignment::Right => max.saturating_sub(used),
     };
     let row = buf.index_of(area.left(), y);
-    let mut x = offset;
     let mut taken = 0;
     pieces(line, base, |p, style| {
         let w = width(p);
-        match fits(w, taken) {
-            Some(true) => taken += w,
-            Some(false) => return true,
-            None => return false,
+        match fit(w, taken, max) {
+            Fit::Take => {}
+            Fit::Skip => return true,
+            Fit::Stop => return false,
         }
         if w == 0 {
             return true;
         }
+        let x = offset + taken;
+        taken += w;
         let cell = &mut buf.content[row + x];
         match p {
             Piece::Byte(b) => cell.set_char(char::from(b)),
             Piece::Cluster(g, _) => cell.set_symbol(g),
         };
         cell.set_style(style);
-        x += w;
         true
     });
 }
