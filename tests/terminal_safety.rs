@@ -74,6 +74,15 @@ fn tm(sock: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Stops a test's tmux server (and the shell and dashboard in it) however the test ends, a
+/// failed assertion included.
+struct Server(String);
+impl Drop for Server {
+    fn drop(&mut self) {
+        tm(&self.0, &["kill-server"]);
+    }
+}
+
 #[test]
 fn hostile_text_never_reaches_the_terminal_as_control_sequences() {
     let addr = start_servers();
@@ -315,6 +324,7 @@ fn a_terminal_that_goes_away_ends_the_dashboard_at_once() {
 fn a_resize_and_a_suspend_redraw_the_dashboard_and_it_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let sock = format!("oncall-tstp-{}", std::process::id());
+    let _server = Server(sock.clone());
     // An interactive shell, for job control (Ctrl-Z, fg).
     tm(
         &sock,
