@@ -170,15 +170,11 @@ impl Clients {
         tokio::spawn(async move {
             let result = match kind {
                 SourceKind::Alertmanager => match am {
-                    Ok(am) => {
-                        let (alerts, silences) = tokio::join!(am.alerts(), am.silences());
-                        match (alerts, silences) {
-                            (Ok(alerts), Ok(silences)) => {
-                                Ok(AlertBatch::Alertmanager { alerts, silences })
-                            }
-                            (Err(e), _) | (_, Err(e)) => Err(load_error(&e)),
-                        }
-                    }
+                    Ok(am) => am
+                        .alerts_and_silences(std::time::Instant::now())
+                        .await
+                        .map(|(alerts, silences)| AlertBatch::Alertmanager { alerts, silences })
+                        .map_err(|e| load_error(&e)),
                     Err(e) => Err(e),
                 },
                 _ => match prom {

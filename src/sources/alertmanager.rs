@@ -337,17 +337,64 @@ fn path_segment(s: &str) -> String {
         .collect()
 }
 
+/// How long a silence list is used without asking again, while the alerts name no silence
+/// outside it.
+pub const SILENCES_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The last silence list read, and when.
+#[derive(Debug)]
+struct Kept {
+    at: std::time::Instant,
+    silences: Vec<Silence>,
+}
+
 /// An Alertmanager server.
 #[derive(Clone, Debug)]
 pub struct Alertmanager {
     http: Http,
+    /// Shared by the client's clones; forgotten when oncall changes a silence.
+    silences: std::sync::Arc<std::sync::Mutex<Option<Kept>>>,
 }
 
 impl Alertmanager {
     pub fn new(cfg: &SourceConfig) -> Result<Alertmanager, SourceError> {
         Ok(Alertmanager {
             http: Http::new(cfg)?,
+            silences: std::sync::Arc::default(),
         })
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Option<Kept>> {
+        self.silences
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The alerts and the silences they need. The silence list (which holds every expired
+    /// silence of the last days too) is read again only when an alert names a silence it does
+    /// not hold, when it is older than [`SILENCES_MAX_AGE`], or after oncall changed a
+    /// silence; otherwise the list last read is used. Whether an alert is silenced comes from
+    /// the alert itself, so a silence expired or deleted meanwhile shows at once.
+    pub async fn alerts_and_silences(
+        &self,
+        now: std::time::Instant,
+    ) -> Result<(Vec<AmAlert>, Vec<Silence>), SourceError> {
+        let alerts = self.alerts().await?;
+        let fresh = self.kept().as_ref().and_then(|k| {
+            let known = |id: &String| k.silences.iter().any(|s| &s.id == id);
+            let young = now.saturating_duration_since(k.at) < SILENCES_MAX_AGE;
+            (young && alerts.iter().flat_map(|a| &a.silenced_by).all(known))
+                .then(|| k.silences.clone())
+        });
+        if let Some(silences) = fresh {
+            return Ok((alerts, silences));
+        }
+        let silences = self.silences().await?;
+        *self.kept() = Some(Kept {
+            at: now,
+            silences: silences.clone(),
+        });
+        Ok((alerts, silences))
     }
 
     /// Every alert: active, silenced, inhibited and unprocessed.
@@ -376,7 +423,11 @@ impl Alertmanager {
             .client
             .post(self.http.url("/api/v2/silences"))
             .json(s);
-        let (status, ctype, body) = self.http.send(req).await?;
+        // A list read while the change is on its way is forgotten too.
+        *self.kept() = None;
+        let sent = self.http.send(req).await;
+        *self.kept() = None;
+        let (status, ctype, body) = sent?;
         parse_silence_id(status, ctype.as_deref(), &body)
     }
 
@@ -387,7 +438,10 @@ impl Alertmanager {
         let url = self
             .http
             .url(&format!("/api/v2/silence/{}", path_segment(id)));
-        let (status, ctype, body) = self.http.send(self.http.client.delete(url)).await?;
+        *self.kept() = None;
+        let sent = self.http.send(self.http.client.delete(url)).await;
+        *self.kept() = None;
+        let (status, ctype, body) = sent?;
         match check_status(status, ctype.as_deref(), &body) {
             Err(SourceError::Http { status: 404, .. }) => Ok(()),
             Err(SourceError::Http {
