@@ -76,14 +76,17 @@ fn the_silence_list_is_read_again_only_when_it_may_have_changed() {
     let first = am.silence(&[("alertname", "DiskFull")], "bob");
     let t0 = Instant::now();
     common::wait_until("DiskFull silenced", Duration::from_secs(10), || {
-        silenced_by(&read(t0).0, "DiskFull") == [first.clone()]
+        silenced_by(&read(t0).0, "DiskFull") == std::slice::from_ref(&first)
     });
     assert_eq!(comment_of(&read(t0).1, &first), "on it");
 
     // Changed in place by a teammate: the list already read is used while it is young.
     recomment(&am, &first, "still on it");
     let (alerts, silences) = read(t0 + Duration::from_secs(1));
-    assert_eq!(silenced_by(&alerts, "DiskFull"), [first.clone()]);
+    assert_eq!(
+        silenced_by(&alerts, "DiskFull"),
+        std::slice::from_ref(&first)
+    );
     assert_eq!(
         comment_of(&silences, &first),
         "on it",
@@ -98,7 +101,7 @@ fn the_silence_list_is_read_again_only_when_it_may_have_changed() {
     let at = later + Duration::from_secs(1);
     common::wait_until("QueueStuck silenced", Duration::from_secs(10), || {
         let (alerts, silences) = read(at);
-        silenced_by(&alerts, "QueueStuck") == [second.clone()]
+        silenced_by(&alerts, "QueueStuck") == std::slice::from_ref(&second)
             && silences
                 .iter()
                 .any(|s| s.id == second && s.created_by == "carol")
