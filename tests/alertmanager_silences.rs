@@ -19,12 +19,7 @@ fn post_alert(am: &Alertmanager, name: &str) {
         "startsAt": now.to_rfc3339(),
         "endsAt": (now + chrono::Duration::hours(1)).to_rfc3339(),
     }]);
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v2/alerts", am.url()))
-        .json(&body)
-        .send()
-        .unwrap();
-    assert!(r.status().is_success());
+    am.post("/api/v2/alerts", &body);
 }
 
 /// A teammate changes a silence's comment in place (same id), as `amtool silence update` does.
@@ -35,12 +30,7 @@ fn recomment(am: &Alertmanager, id: &str, comment: &str) {
         "id": id, "matchers": s["matchers"], "startsAt": s["startsAt"], "endsAt": s["endsAt"],
         "createdBy": s["createdBy"], "comment": comment,
     });
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v2/silences", am.url()))
-        .json(&body)
-        .send()
-        .unwrap();
-    let v: serde_json::Value = r.json().unwrap();
+    let v = am.post("/api/v2/silences", &body);
     assert_eq!(v["silenceID"], id, "updated in place");
 }
 

@@ -150,12 +150,7 @@ fn post_alerts(am: &common::Alertmanager, alerts: &[(String, &str)], end: bool) 
             })
         })
         .collect();
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v2/alerts", am.url()))
-        .json(&body)
-        .send()
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().unwrap_or_default());
+    am.post("/api/v2/alerts", &serde_json::Value::from(body));
 }
 
 /// Alertnames acknowledged by oncall's user: an active silence it created.

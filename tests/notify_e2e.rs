@@ -41,12 +41,7 @@ fn post_alerts(am: &common::Alertmanager) {
         alert("SlowCheckout", "error", "p95 260 ms above 200 ms"),
         alert("ButtonColour", "info", "the pay button is teal"),
     ]);
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v2/alerts", am.url()))
-        .json(&body)
-        .send()
-        .unwrap();
-    assert!(r.status().is_success());
+    am.post("/api/v2/alerts", &body);
     common::wait_until("alerts in Alertmanager", Duration::from_secs(20), || {
         am.get("/api/v2/alerts")
             .as_array()

@@ -266,6 +266,20 @@ impl Alertmanager {
         serde_json::from_str(&body).unwrap()
     }
 
+    /// POSTs `body` as JSON to `path`; fails the test unless Alertmanager accepts it. Returns
+    /// the answer's JSON (`null` for an empty answer).
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}{path}", self.url()))
+            .json(body)
+            .send()
+            .unwrap();
+        let status = r.status();
+        let text = r.text().unwrap_or_default();
+        assert!(status.is_success(), "{path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+
     /// Creates a silence directly in Alertmanager (as a teammate would).
     pub fn silence(&self, matchers: &[(&str, &str)], created_by: &str) -> String {
         let now = chrono::Utc::now();
@@ -276,13 +290,7 @@ impl Alertmanager {
             "createdBy": created_by,
             "comment": "on it",
         });
-        let r = reqwest::blocking::Client::new()
-            .post(format!("{}/api/v2/silences", self.url()))
-            .json(&body)
-            .send()
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.text().unwrap_or_default());
-        let v: serde_json::Value = r.json().unwrap();
+        let v = self.post("/api/v2/silences", &body);
         v["silenceID"].as_str().unwrap().to_string()
     }
 }
