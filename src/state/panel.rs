@@ -105,6 +105,22 @@ pub struct PanelState {
     pub errors: Option<Box<super::feeds::ErrorsView>>,
 }
 
+/// Whether two answers hold the same series with the same values, in order (times aside; NaN
+/// is the same as NaN).
+fn same_values(a: &[SeriesData], b: &[SeriesData]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.name == y.name
+                && x.labels == y.labels
+                && x.thresholds == y.thresholds
+                && x.points.len() == y.points.len()
+                && x.points
+                    .iter()
+                    .zip(&y.points)
+                    .all(|(p, q)| p.1.to_bits() == q.1.to_bits())
+        })
+}
+
 /// A number never handed out before in this process.
 pub fn next_generation() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -138,6 +154,11 @@ impl PanelState {
 
     /// Takes a successful answer: one result per query, in query order.
     pub fn apply(&mut self, results: Vec<Vec<Series>>, at: DateTime<Utc>) {
+        let fresh = self.series_from(results);
+        self.take_series(fresh, at);
+    }
+
+    fn series_from(&self, results: Vec<Vec<Series>>) -> Vec<SeriesData> {
         let mut out = Vec::new();
         for (q, series) in self.queries.iter().zip(results) {
             for s in series {
@@ -153,10 +174,24 @@ impl PanelState {
                 });
             }
         }
-        self.series = out;
+        out
+    }
+
+    /// New data. A stat, gauge or health body shows values, not their times: when only the
+    /// times moved (a source scraped every 15 s answers the same values for 15 s), the
+    /// generation stays and the body kept from the last frame is used again.
+    fn take_series(&mut self, fresh: Vec<SeriesData>, at: DateTime<Utc>) {
+        let by_value = matches!(
+            self.cfg.kind,
+            PanelKind::Stat | PanelKind::Gauge | PanelKind::Health
+        );
+        let same = by_value && self.error.is_none() && same_values(&self.series, &fresh);
+        self.series = fresh;
         self.updated_at = Some(at);
         self.error = None;
-        self.generation = next_generation();
+        if !same {
+            self.generation = next_generation();
+        }
     }
 
     /// The last poll failed with `message` (what was shown stays, marked stale).
@@ -169,22 +204,27 @@ impl PanelState {
     /// points up to `grid_end` and ends with the latest value; a series without a latest value
     /// is gone.
     pub fn apply_latest(&mut self, results: Vec<Vec<Series>>, grid_end: f64, at: DateTime<Utc>) {
-        let mut held = std::mem::take(&mut self.series);
-        self.apply(results, at);
-        for s in &mut self.series {
+        let mut fresh = self.series_from(results);
+        for s in &mut fresh {
             let Some(latest) = s.points.last().copied() else {
                 continue;
             };
-            if let Some(old) = held
-                .iter_mut()
+            if let Some(old) = self
+                .series
+                .iter()
                 .find(|o| o.name == s.name && o.labels == s.labels)
             {
-                let mut points = std::mem::take(&mut old.points);
-                points.retain(|p| p.0 <= grid_end);
+                let mut points: Vec<(f64, f64)> = old
+                    .points
+                    .iter()
+                    .copied()
+                    .filter(|p| p.0 <= grid_end)
+                    .collect();
                 end_with(&mut points, latest);
                 s.points = points;
             }
         }
+        self.take_series(fresh, at);
     }
 
     /// The panel's headline number: the health panel's count of up series, else the first
@@ -340,6 +380,75 @@ mod tests {
             crit: Some(crit),
             direction,
         }
+    }
+
+    #[test]
+    fn a_body_is_drawn_again_only_when_its_values_change() {
+        let now = Utc::now();
+        let panel = |kind| {
+            let mut cfg = PanelConfig::new("p", kind);
+            cfg.query = Some("q".into());
+            PanelState::new(cfg, "prom".into(), Duration::from_secs(1), now)
+        };
+        let answer = |t: f64, v: f64| {
+            vec![vec![Series {
+                labels: Labels::new(),
+                points: vec![(t, v)],
+            }]]
+        };
+        for kind in [PanelKind::Stat, PanelKind::Gauge, PanelKind::Health] {
+            let mut p = panel(kind);
+            p.apply(answer(10.0, 1.0), now);
+            let g = p.generation;
+            // The same value a second later: the same body.
+            p.apply(answer(11.0, 1.0), now);
+            assert_eq!(p.generation, g, "{kind:?}");
+            assert_eq!(
+                p.series[0].points,
+                vec![(11.0, 1.0)],
+                "the data is the new one"
+            );
+            p.apply(answer(12.0, 2.0), now);
+            assert_ne!(p.generation, g, "{kind:?}: a new value");
+            let g = p.generation;
+            p.failed("down".into());
+            assert_ne!(p.generation, g);
+            let g = p.generation;
+            p.apply(answer(13.0, 2.0), now);
+            assert_ne!(p.generation, g, "{kind:?}: back from an error");
+            let g = p.generation;
+            p.apply(answer(14.0, f64::NAN), now);
+            p.apply(answer(15.0, f64::NAN), now);
+            assert_ne!(p.generation, g);
+            let g = p.generation;
+            p.apply(answer(16.0, f64::NAN), now);
+            assert_eq!(p.generation, g, "NaN twice is the same");
+        }
+        // A stat's value now, added to its sparkline: the same value keeps the body.
+        let mut s = panel(PanelKind::Stat);
+        s.apply(
+            vec![vec![Series {
+                labels: Labels::new(),
+                points: vec![(0.0, 5.0), (30.0, 6.0)],
+            }]],
+            now,
+        );
+        s.apply_latest(answer(40.0, 7.0), 30.0, now);
+        let g = s.generation;
+        s.apply_latest(answer(41.0, 7.0), 30.0, now);
+        assert_eq!(s.generation, g);
+        assert_eq!(
+            s.series[0].points,
+            vec![(0.0, 5.0), (30.0, 6.0), (41.0, 7.0)]
+        );
+        s.apply_latest(answer(42.0, 8.0), 30.0, now);
+        assert_ne!(s.generation, g);
+        // A chart's points are placed by their times: every answer is drawn.
+        let mut c = panel(PanelKind::Timeseries);
+        c.apply(answer(10.0, 1.0), now);
+        let g = c.generation;
+        c.apply(answer(11.0, 1.0), now);
+        assert_ne!(c.generation, g);
     }
 
     #[test]
