@@ -55,7 +55,10 @@ impl TerminalGuard {
     }
 
     /// Draws one frame: only the cells that changed are written.
-    pub fn draw(&mut self, ui: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
+    pub fn draw(
+        &mut self,
+        ui: impl FnOnce(&mut ratatui::Frame) -> Vec<ratatui::layout::Rect>,
+    ) -> io::Result<()> {
         self.screen.draw(&mut self.terminal, ui)
     }
 

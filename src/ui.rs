@@ -50,15 +50,20 @@ pub fn draw_cached(
     state: &State,
     theme: &Theme,
     cache: Option<&std::cell::RefCell<cache::BodyCache>>,
-) {
-    if state.wall {
-        wall::draw(frame, state, theme);
-    } else {
-        draw_board(frame, state, theme, cache);
+) -> Vec<Rect> {
+    if let Some(c) = cache {
+        c.borrow_mut().begin_frame();
     }
+    let covered = if state.wall {
+        wall::draw(frame, state, theme);
+        true
+    } else {
+        draw_board(frame, state, theme, cache)
+    };
     if state.ascii {
         ascii::apply(frame.buffer_mut());
     }
+    cache.map_or_else(Vec::new, |c| c.borrow_mut().end_frame(covered))
 }
 
 fn draw_board(
@@ -66,7 +71,7 @@ fn draw_board(
     state: &State,
     theme: &Theme,
     cache: Option<&std::cell::RefCell<cache::BodyCache>>,
-) {
+) -> bool {
     let area = frame.area();
     if theme.background != Style::default() {
         frame.render_widget(Block::default().style(theme.background), area);
@@ -89,19 +94,29 @@ fn draw_board(
     }
     draw_body(frame, body, state, theme, cache);
     draw_footer(frame, footer, state, theme);
+    // Whatever is drawn over the panels from here on must count in `covered`: the screen takes
+    // the bodies copied from the last frame as unchanged unless something covers them.
+    let mut covered = false;
     if state.incidents.detail.is_some() {
         incident_detail::render(frame, body, state, theme);
+        covered = true;
     }
-    logs::render_detail(frame, body, state, theme);
-    errors::render_detail(frame, body, state, theme);
-    draw_overlay(frame, body, state, theme);
+    covered |= logs::render_detail(frame, body, state, theme);
+    covered |= errors::render_detail(frame, body, state, theme);
+    if state.overlay.is_some() {
+        draw_overlay(frame, body, state, theme);
+        covered = true;
+    }
     if state.show_help {
         help::render(frame, body, state, theme);
+        covered = true;
     }
     if let Some(p) = &state.palette {
         let results = crate::palette::filter(&crate::palette::entries(state), &p.query);
         crate::palette::render(frame, body, p, &results, theme);
+        covered = true;
     }
+    covered
 }
 
 fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {

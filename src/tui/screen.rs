@@ -22,6 +22,8 @@ pub struct Screen {
     /// False when what the screen shows is not known (a write failed, someone else wrote to
     /// the terminal): the next frame clears it first and draws every cell.
     known: bool,
+    /// Whether the screen shows the last frame drawn, whole (not cleared since).
+    last_frame_shown: bool,
 }
 
 impl Default for Screen {
@@ -36,11 +38,13 @@ impl Screen {
         Screen {
             shown: Buffer::empty(Rect::ZERO),
             known: true,
+            last_frame_shown: false,
         }
     }
 
     /// Clears the screen; the next frame draws every cell.
     pub fn clear<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+        self.last_frame_shown = false;
         let cleared = terminal
             .backend_mut()
             .clear()
@@ -58,21 +62,30 @@ impl Screen {
     /// What the screen shows is not known any more: the next frame starts with a clear.
     pub fn forget(&mut self) {
         self.known = false;
+        self.last_frame_shown = false;
     }
 
     /// Draws one frame with `ui` and sends the cells that changed to `terminal`'s backend,
-    /// then hides the cursor and flushes the backend, as `Terminal::draw` does.
+    /// then hides the cursor and flushes the backend, as `Terminal::draw` does. `ui` gives back
+    /// areas whose cells it vouches are the last frame's; they are not compared when the
+    /// screen shows that frame whole.
     pub fn draw<B: Backend>(
         &mut self,
         terminal: &mut Terminal<B>,
-        ui: impl FnOnce(&mut Frame),
+        ui: impl FnOnce(&mut Frame) -> Vec<Rect>,
     ) -> Result<(), B::Error> {
+        let size = self.shown.area;
         // A new size clears the screen (ratatui does so when it resizes its buffers).
         terminal.autoresize()?;
         if !self.known {
             self.clear(terminal)?;
         }
-        ui(&mut terminal.get_frame());
+        let unchanged = ui(&mut terminal.get_frame());
+        let unchanged = if self.last_frame_shown && terminal.get_frame().area() == size {
+            unchanged
+        } else {
+            Vec::new()
+        };
         // The new frame comes out of the terminal and the last one goes in, where the terminal
         // resets it before it is drawn into again: three buffers in all, the terminal's two and
         // this one.
@@ -84,11 +97,12 @@ impl Screen {
         }
         let written = terminal
             .backend_mut()
-            .draw(changes(&before, &self.shown).into_iter())
+            .draw(changes_except(&before, &self.shown, &unchanged).into_iter())
             .and_then(|()| terminal.hide_cursor());
         *terminal.current_buffer_mut() = before;
         terminal.swap_buffers();
         let written = written.and_then(|()| terminal.backend_mut().flush());
+        self.last_frame_shown = written.is_ok();
         if written.is_err() {
             self.known = false;
         }
@@ -107,6 +121,16 @@ const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
 /// `Buffer::diff` gives for the same two buffers, in the same order. Both buffers have the same
 /// origin and width.
 pub fn changes<'a>(prev: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
+    changes_except(prev, next, &[])
+}
+
+/// [`changes`], taking the cells of `same` (areas whose cells are equal in both buffers) as
+/// they are without comparing them: the same cells as [`changes`] gives.
+pub fn changes_except<'a>(
+    prev: &Buffer,
+    next: &'a Buffer,
+    equal: &[Rect],
+) -> Vec<(u16, u16, &'a Cell)> {
     let len = prev.content.len().min(next.content.len());
     let (old, new) = (&prev.content[..len], &next.content[..len]);
     let width = usize::from(next.area.width).max(1);
@@ -115,9 +139,22 @@ pub fn changes<'a>(prev: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)>
         let y = (i / width) as u16 + next.area.y;
         (x, y, &new[i])
     };
+    let runs = equal_runs(next.area, equal, len);
+    let mut run = 0;
+    // A cell of an equal run that is written all the same (always updated).
+    let mut resume = None;
     let mut out = Vec::new();
     let mut i = 0;
     while i < len {
+        while runs.get(run).is_some_and(|r| r.1 <= i) {
+            run += 1;
+        }
+        if let Some(&(_, end)) = runs.get(run).filter(|r| r.0 <= i && resume != Some(i)) {
+            // Equal cells are not written: step over them as the comparison below would.
+            i = step_over(new, i, end);
+            resume = (i < end).then_some(i);
+            continue;
+        }
         let (cur, was) = (&new[i], &old[i]);
         if skipped(cur) {
             i += 1;
@@ -172,6 +209,43 @@ pub fn changes<'a>(prev: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)>
         i = end.max(i + 1);
     }
     out
+}
+
+/// The cell index ranges of `areas` (clipped to `area`), in order, one per row of each.
+fn equal_runs(area: Rect, areas: &[Rect], len: usize) -> Vec<(usize, usize)> {
+    let width = usize::from(area.width);
+    let mut runs = Vec::new();
+    for r in areas {
+        let r = r.intersection(area);
+        for y in r.top()..r.bottom() {
+            let row = usize::from(y - area.y) * width;
+            let start = row + usize::from(r.x - area.x);
+            runs.push((start.min(len), (start + usize::from(r.width)).min(len)));
+        }
+    }
+    runs.retain(|r| r.0 < r.1);
+    runs.sort_unstable();
+    runs
+}
+
+/// Where the walk over equal cells from `i` leaves the run that ends at `end`: skipped cells
+/// one at a time, a forced width or a wide symbol by its width; it stops at a cell that is
+/// always updated, which is written even when equal.
+fn step_over(cells: &[Cell], mut i: usize, end: usize) -> usize {
+    while i < end {
+        let c = &cells[i];
+        if c.diff_option == CellDiffOption::AlwaysUpdate && !skipped(c) {
+            return i;
+        }
+        i += if skipped(c) {
+            1
+        } else if let CellDiffOption::ForcedWidth(w) = c.diff_option {
+            usize::from(w.get())
+        } else {
+            symbol_width(c.symbol()).max(1)
+        };
+    }
+    i
 }
 
 /// `a == b` (ratatui's `Cell` equality), for the diff's inner loop: most cells are the same
@@ -316,6 +390,39 @@ mod tests {
         assert!(same(&c, &Cell::new("a")));
         c.set_symbol("ab");
         assert!(!same(&c, &Cell::new("a")) && !same(&c, &Cell::new("ac")));
+    }
+
+    /// Areas known to be equal give the same changes as comparing every cell.
+    #[test]
+    fn equal_areas_change_nothing_in_the_changes() {
+        let mut rng = Rng(0xface);
+        for round in 0..3000 {
+            let area = Rect::new(rng.below(3) as u16, rng.below(3) as u16, 12, 4);
+            let prev = random_buffer(&mut rng, area);
+            let mut next = random_buffer(&mut rng, area);
+            let equal: Vec<Rect> = (0..rng.below(4))
+                .map(|_| {
+                    let x = area.x + rng.below(12) as u16;
+                    let y = area.y + rng.below(4) as u16;
+                    let w = 1 + rng.below(usize::from(area.right() - x)) as u16;
+                    let h = 1 + rng.below(usize::from(area.bottom() - y)) as u16;
+                    Rect::new(x, y, w, h)
+                })
+                .collect();
+            for r in &equal {
+                for y in r.top()..r.bottom() {
+                    for x in r.left()..r.right() {
+                        next[(x, y)] = prev[(x, y)].clone();
+                    }
+                }
+            }
+            let all = changes(&prev, &next);
+            let except = changes_except(&prev, &next, &equal);
+            assert_eq!(
+                except, all,
+                "round {round}: {equal:?} in {prev:?} then {next:?}"
+            );
+        }
     }
 
     #[test]

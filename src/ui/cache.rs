@@ -11,6 +11,12 @@ pub struct BodyCache {
     bodies: HashMap<usize, Body>,
     /// Bodies copied instead of drawn, since the start.
     pub hits: u64,
+    /// Frames drawn with this cache.
+    frame: u64,
+    /// This frame's bodies copied where the last frame had them too.
+    same_place: Vec<Rect>,
+    /// Whether the last frame had something drawn over the bodies.
+    covered: bool,
 }
 
 /// Everything a kept body is drawn from besides its size: when one of these changes, the body
@@ -31,6 +37,8 @@ struct Body {
     key: BodyKey,
     area: Rect,
     cells: Vec<Cell>,
+    /// The frame that last showed it.
+    shown: u64,
 }
 
 impl BodyCache {
@@ -39,10 +47,31 @@ impl BodyCache {
         self.bodies.clear();
     }
 
+    /// A frame starts.
+    pub fn begin_frame(&mut self) {
+        self.frame += 1;
+        self.same_place.clear();
+    }
+
+    /// The frame is drawn; `covered` says whether anything (a popup, the help) was drawn over
+    /// the bodies after them. Returns the areas whose cells are the last frame's, cell for
+    /// cell: bodies copied where the last frame showed the same body, when neither frame had
+    /// anything over them. The screen need not compare those cells (it must still have shown
+    /// the last frame whole).
+    pub fn end_frame(&mut self, covered: bool) -> Vec<Rect> {
+        let unchanged = if covered || self.covered {
+            Vec::new()
+        } else {
+            std::mem::take(&mut self.same_place)
+        };
+        self.covered = covered;
+        unchanged
+    }
+
     /// Copies panel `panel`'s body into `buf` when it was drawn with the same `key` in the
     /// same `area`.
     pub fn blit(&mut self, panel: usize, key: BodyKey, area: Rect, buf: &mut Buffer) -> bool {
-        let Some(b) = self.bodies.get(&panel) else {
+        let Some(b) = self.bodies.get_mut(&panel) else {
             return false;
         };
         if b.key != key || b.area != area || buf.area.intersection(area) != area {
@@ -53,6 +82,10 @@ impl BodyCache {
             let start = buf.index_of(area.x, y);
             buf.content[start..start + w].clone_from_slice(&b.cells[row * w..(row + 1) * w]);
         }
+        if b.shown + 1 == self.frame {
+            self.same_place.push(area);
+        }
+        b.shown = self.frame;
         self.hits += 1;
         true
     }
@@ -67,9 +100,11 @@ impl BodyCache {
             key,
             area,
             cells: Vec::new(),
+            shown: 0,
         });
         body.key = key;
         body.area = area;
+        body.shown = self.frame;
         body.cells.clear();
         for y in area.top()..area.bottom() {
             let start = buf.index_of(area.x, y);
@@ -166,21 +201,37 @@ mod tests {
         let (mut w, mut h) = (200u16, 50u16);
         let mut kept = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
         let mut fresh = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+        // As the dashboard draws: through the screen, which skips the bodies kept in place.
+        let mut shown = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+        let mut screen = crate::tui::screen::Screen::new();
+        let shown_cache = RefCell::new(BodyCache::default());
+        let skipped = std::cell::Cell::new(0usize);
         type Term = Terminal<TestBackend>;
-        let check = |kept: &mut Term, fresh: &mut Term, s: &State, round: u64| {
-            let theme = &themes[s.theme % themes.len()];
-            let a = kept
-                .draw(|f| crate::ui::draw_cached(f, s, theme, Some(&cache)))
-                .expect("draw")
-                .buffer
-                .clone();
-            let b = fresh
-                .draw(|f| crate::ui::draw(f, s, theme))
-                .expect("draw")
-                .buffer
-                .clone();
-            assert_eq!(a, b, "round {round}");
-        };
+        let mut check =
+            |kept: &mut Term, fresh: &mut Term, shown: &mut Term, s: &State, round: u64| {
+                let theme = &themes[s.theme % themes.len()];
+                let a = kept
+                    .draw(|f| {
+                        crate::ui::draw_cached(f, s, theme, Some(&cache));
+                    })
+                    .expect("draw")
+                    .buffer
+                    .clone();
+                let b = fresh
+                    .draw(|f| crate::ui::draw(f, s, theme))
+                    .expect("draw")
+                    .buffer
+                    .clone();
+                assert_eq!(a, b, "round {round}");
+                screen
+                    .draw(shown, |f| {
+                        let same = crate::ui::draw_cached(f, s, theme, Some(&shown_cache));
+                        skipped.set(skipped.get() + same.len());
+                        same
+                    })
+                    .expect("draw");
+                assert_eq!(shown.backend().buffer(), &b, "round {round}: on screen");
+            };
         for round in 0..120u64 {
             // Mostly a second at a time; now and then a jump past a chart's 15 s step.
             t += if round % 11 == 10 { 16.3 } else { 1.0 };
@@ -192,7 +243,7 @@ mod tests {
             if round % 5 == 2 {
                 // Two different answers in the same millisecond, drawn after each.
                 for value in [1.0, 2.0] {
-                    check(&mut kept, &mut fresh, &s, round);
+                    check(&mut kept, &mut fresh, &mut shown, &s, round);
                     for panel in 0..s.panels.len() {
                         if s.panels[panel].cfg.kind.has_query() {
                             let n = s.panels[panel].queries.len();
@@ -215,12 +266,22 @@ mod tests {
                     (w, h) = if w == 200 { (120, 40) } else { (200, 50) };
                     kept.backend_mut().resize(w, h);
                     fresh.backend_mut().resize(w, h);
+                    shown.backend_mut().resize(w, h);
                 }
+                // The help over the panels, one frame and then two.
+                17 | 19 | 20 => s.show_help = true,
+                18 | 21 => s.show_help = false,
                 _ => {}
             }
-            check(&mut kept, &mut fresh, &s, round);
+            check(&mut kept, &mut fresh, &mut shown, &s, round);
         }
-        // Bodies were kept and copied, not drawn every time.
+        // Bodies were kept and copied, not drawn every time, and the screen took many as they
+        // were.
         assert!(cache.borrow().hits > 100, "{} hits", cache.borrow().hits);
+        assert!(
+            skipped.get() > 100,
+            "{} areas taken as they were",
+            skipped.get()
+        );
     }
 }

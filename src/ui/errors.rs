@@ -78,16 +78,18 @@ pub fn render_detail(
     area: Rect,
     state: &crate::state::State,
     theme: &Theme,
-) {
+) -> bool {
     let Some(errors) = state
         .focused_panel()
         .and_then(|i| state.panels[i].errors.as_deref())
     else {
-        return;
+        return false;
     };
-    if let (true, Some(g)) = (errors.detail, errors.selected_issue()) {
-        detail(frame, area, g, state.now, theme);
-    }
+    let Some(g) = errors.selected_issue().filter(|_| errors.detail) else {
+        return false;
+    };
+    detail(frame, area, g, state.now, theme);
+    true
 }
 
 fn row<'a>(

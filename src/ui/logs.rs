@@ -80,16 +80,18 @@ pub fn render_detail(
     area: Rect,
     state: &crate::state::State,
     theme: &Theme,
-) {
+) -> bool {
     let Some(logs) = state
         .focused_panel()
         .and_then(|i| state.panels[i].logs.as_deref())
     else {
-        return;
+        return false;
     };
-    if let (true, Some(l)) = (logs.detail, logs.selected_line()) {
-        detail(frame, area, l, state.zone(), theme);
-    }
+    let Some(l) = logs.selected_line().filter(|_| logs.detail) else {
+        return false;
+    };
+    detail(frame, area, l, state.zone(), theme);
+    true
 }
 
 fn status_line<'a>(logs: &LogsView, theme: &Theme) -> Line<'a> {

@@ -174,7 +174,10 @@ fn frames_through<B: Backend>(
     let mut screen = Screen::new();
     for (i, f) in frames.iter().enumerate() {
         screen
-            .draw(terminal, |frame| frame.buffer_mut().clone_from(f))
+            .draw(terminal, |frame| {
+                frame.buffer_mut().clone_from(f);
+                Vec::new()
+            })
             .map_err(|_| "draw failed")
             .expect("in-memory terminal");
         each(terminal, i);
@@ -348,7 +351,10 @@ fn a_frame_that_changes_nothing_writes_nothing() {
     let mut draw = |t: &mut Terminal<Output<Vec<u8>>>, f: &Buffer| {
         t.backend_mut().begin_frame();
         screen
-            .draw(t, |frame| frame.buffer_mut().clone_from(f))
+            .draw(t, |frame| {
+                frame.buffer_mut().clone_from(f);
+                Vec::new()
+            })
             .expect("in-memory terminal");
         t.backend_mut().end_frame().expect("in-memory terminal");
         t.backend().writer().len()
@@ -401,7 +407,10 @@ fn after_a_resize_or_a_forgotten_screen_every_frame_still_shows_exactly_what_was
     };
     for (i, f) in frames.iter().enumerate().take(10) {
         screen
-            .draw(&mut terminal, |frame| paint(frame, f))
+            .draw(&mut terminal, |frame| {
+                paint(frame, f);
+                Vec::new()
+            })
             .expect("in-memory terminal");
         show(&mut terminal, &mut vt);
         assert_shows(&vt, f, i);
@@ -422,7 +431,10 @@ fn after_a_resize_or_a_forgotten_screen_every_frame_still_shows_exactly_what_was
             screen.forget();
         }
         screen
-            .draw(&mut terminal, |frame| paint(frame, f))
+            .draw(&mut terminal, |frame| {
+                paint(frame, f);
+                Vec::new()
+            })
             .expect("in-memory terminal");
         show(&mut terminal, &mut vt);
         for y in 0..h2 {
