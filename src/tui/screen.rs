@@ -124,7 +124,7 @@ pub fn changes<'a>(prev: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)>
     changes_except(prev, next, &[])
 }
 
-/// [`changes`], taking the cells of `same` (areas whose cells are equal in both buffers) as
+/// [`changes`], taking the cells of `equal` (areas whose cells are equal in both buffers) as
 /// they are without comparing them: the same cells as [`changes`] gives.
 pub fn changes_except<'a>(
     prev: &Buffer,
