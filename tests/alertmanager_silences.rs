@@ -97,6 +97,42 @@ fn the_silence_list_is_read_again_only_when_it_may_have_changed() {
                 .any(|s| s.id == second && s.created_by == "carol")
     });
 
+    // A silence that starts later is pending when the list is read: once it starts and an
+    // alert names it, the list is read again, so the alert shows acknowledged.
+    post_alert(&am, "CacheCold");
+    let starts = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let pending = am.post(
+        "/api/v2/silences",
+        &serde_json::json!({
+            "matchers": [{"name": "alertname", "value": "CacheCold", "isRegex": false, "isEqual": true}],
+            "startsAt": starts.to_rfc3339(),
+            "endsAt": (starts + chrono::Duration::hours(1)).to_rfc3339(),
+            "createdBy": "dave",
+            "comment": "after the deploy",
+        }),
+    )["silenceID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Read again (the list is old) while the silence is still pending.
+    let reread = later + SILENCES_MAX_AGE + Duration::from_secs(2);
+    let (alerts, silences) = read(reread);
+    assert!(
+        silenced_by(&alerts, "CacheCold").is_empty(),
+        "not started yet"
+    );
+    assert!(
+        silences.iter().all(|s| s.id != pending),
+        "only active silences"
+    );
+    common::wait_until("CacheCold silenced", Duration::from_secs(10), || {
+        let (alerts, silences) = read(reread + Duration::from_secs(1));
+        silenced_by(&alerts, "CacheCold") == std::slice::from_ref(&pending)
+            && silences
+                .iter()
+                .any(|s| s.id == pending && s.state == "active")
+    });
+
     // Expired by a teammate: the alert says so at once, whatever the list held.
     let r = reqwest::blocking::Client::new()
         .delete(format!("{}/api/v2/silence/{second}", am.url()))

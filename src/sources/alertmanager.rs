@@ -341,7 +341,7 @@ fn path_segment(s: &str) -> String {
 /// outside it.
 pub const SILENCES_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The last silence list read, and when.
+/// The active silences of the last list read, and when.
 #[derive(Debug)]
 struct Kept {
     at: std::time::Instant,
@@ -370,11 +370,12 @@ impl Alertmanager {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The alerts and the silences they need. The silence list (which holds every expired
-    /// silence of the last days too) is read again only when an alert names a silence it does
-    /// not hold, when it is older than [`SILENCES_MAX_AGE`], or after oncall changed a
-    /// silence; otherwise the list last read is used. Whether an alert is silenced comes from
-    /// the alert itself, so a silence expired or deleted meanwhile shows at once.
+    /// The alerts and the active silences (the only ones an alert can name). The silence list
+    /// (which holds every expired silence of the last days too) is read again only when an
+    /// alert names a silence not active in the list last read (new, or pending then), when
+    /// that list is older than [`SILENCES_MAX_AGE`], or after oncall changed a silence;
+    /// otherwise the list last read is used. Whether an alert is silenced comes from the alert
+    /// itself, so a silence expired or deleted meanwhile shows at once.
     pub async fn alerts_and_silences(
         &self,
         now: std::time::Instant,
@@ -389,7 +390,8 @@ impl Alertmanager {
         if let Some(silences) = fresh {
             return Ok((alerts, silences));
         }
-        let silences = self.silences().await?;
+        let mut silences = self.silences().await?;
+        silences.retain(|s| s.state == "active");
         *self.kept() = Some(Kept {
             at: now,
             silences: silences.clone(),
