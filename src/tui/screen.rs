@@ -371,6 +371,13 @@ mod tests {
         buf
     }
 
+    /// Two random 12x4 buffers at one random origin.
+    fn random_pair(rng: &mut Rng) -> (Rect, Buffer, Buffer) {
+        let area = Rect::new(rng.below(3) as u16, rng.below(3) as u16, 12, 4);
+        let prev = random_buffer(rng, area);
+        (area, prev, random_buffer(rng, area))
+    }
+
     #[test]
     fn same_is_cell_equality() {
         let mut rng = Rng(7);
@@ -397,9 +404,7 @@ mod tests {
     fn equal_areas_change_nothing_in_the_changes() {
         let mut rng = Rng(0xface);
         for round in 0..3000 {
-            let area = Rect::new(rng.below(3) as u16, rng.below(3) as u16, 12, 4);
-            let prev = random_buffer(&mut rng, area);
-            let mut next = random_buffer(&mut rng, area);
+            let (area, prev, mut next) = random_pair(&mut rng);
             let equal: Vec<Rect> = (0..rng.below(4))
                 .map(|_| {
                     let x = area.x + rng.below(12) as u16;
@@ -429,13 +434,10 @@ mod tests {
     fn the_changes_are_the_ones_ratatuis_diff_finds() {
         let mut rng = Rng(0x5eed);
         for round in 0..3000 {
-            let area = Rect::new(rng.below(3) as u16, rng.below(3) as u16, 12, 4);
-            let prev = random_buffer(&mut rng, area);
-            let next = if round % 5 == 0 {
-                prev.clone()
-            } else {
-                random_buffer(&mut rng, area)
-            };
+            let (_, prev, mut next) = random_pair(&mut rng);
+            if round % 5 == 0 {
+                next = prev.clone();
+            }
             let ours: Vec<_> = changes(&prev, &next)
                 .into_iter()
                 .map(|(x, y, c)| (x, y, c.clone()))
