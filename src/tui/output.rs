@@ -448,6 +448,45 @@ fn push_sgr(buf: &mut Vec<u8>, from: Pen, to: Pen) {
     buf.push(b'm');
 }
 
+impl<W: Write> crate::tui::screen::ShiftCells for Output<W> {
+    /// Delete characters (`CSI n P`) at the start of the part, which pulls the rest of the row
+    /// left, then insert as many blanks (`CSI n @`) where the part ends, which pushes what
+    /// follows it back where it was.
+    fn shift_cells(&mut self, s: crate::tui::screen::Shift, _moved: &[Cell]) -> io::Result<()> {
+        if s.n == 0 || s.x0 + s.n > s.x1 || s.x1 > self.width || s.y >= self.height {
+            return Ok(());
+        }
+        self.cursor = None;
+        self.move_to(s.x0, s.y, Pen::DEFAULT);
+        self.buf.extend_from_slice(b"\x1b[");
+        if s.n > 1 {
+            push_num(&mut self.buf, s.n);
+        }
+        self.buf.push(b'P');
+        if s.x1 < self.width {
+            self.move_to(s.x1 - s.n, s.y, Pen::DEFAULT);
+            self.buf.extend_from_slice(b"\x1b[");
+            if s.n > 1 {
+                push_num(&mut self.buf, s.n);
+            }
+            self.buf.push(b'@');
+        }
+        self.cursor = None;
+        let (Some(start), Some(end)) = (self.index(s.x0, s.y), self.index(s.x1 - 1, s.y)) else {
+            return Ok(());
+        };
+        if let Some(row) = self.screen.as_mut().and_then(|r| r.get_mut(start..=end)) {
+            row.rotate_left(usize::from(s.n));
+            let blank = row.len() - usize::from(s.n);
+            for c in &mut row[blank..] {
+                // Blank in the terminal's pen of the moment: not known for writing again.
+                *c = (0, 0);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<W: Write> Backend for Output<W> {
     type Error = io::Error;
 

@@ -43,7 +43,7 @@ impl Screen {
     }
 
     /// Clears the screen; the next frame draws every cell.
-    pub fn clear<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+    pub fn clear<B: ShiftCells>(&mut self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
         self.last_frame_shown = false;
         let cleared = terminal
             .backend_mut()
@@ -69,7 +69,7 @@ impl Screen {
     /// then hides the cursor and flushes the backend, as `Terminal::draw` does. `ui` gives back
     /// areas whose cells it vouches are the last frame's; they are not compared when the
     /// screen shows that frame whole.
-    pub fn draw<B: Backend>(
+    pub fn draw<B: ShiftCells>(
         &mut self,
         terminal: &mut Terminal<B>,
         ui: impl FnOnce(&mut Frame) -> Vec<Rect>,
@@ -95,9 +95,18 @@ impl Screen {
             // Resized (the screen was cleared) or the first frame: the screen is blank.
             before = Buffer::empty(self.shown.area);
         }
-        let written = terminal
-            .backend_mut()
-            .draw(changes_except(&before, &self.shown, &unchanged).into_iter())
+        let mut changed = changes_except(&before, &self.shown, &unchanged);
+        let moves = shifts(&before, &self.shown, &unchanged, &changed);
+        let mut shifted = Ok(());
+        if !moves.is_empty() {
+            for &s in &moves {
+                let moved = shift_row(&mut before, s);
+                shifted = shifted.and_then(|()| terminal.backend_mut().shift_cells(s, &moved));
+            }
+            changed = changes_except(&before, &self.shown, &unchanged);
+        }
+        let written = shifted
+            .and_then(|()| terminal.backend_mut().draw(changed.into_iter()))
             .and_then(|()| terminal.hide_cursor());
         *terminal.current_buffer_mut() = before;
         terminal.swap_buffers();
@@ -108,6 +117,159 @@ impl Screen {
         }
         written
     }
+}
+
+/// A part of one row that the terminal moves `n` columns to the left: afterwards columns
+/// `x0..x1 - n` show what `x0 + n..x1` showed, `x1 - n..x1` are blank and the rest of the row
+/// is as it was. A chart that moved on by a column is one per row of the chart, in a few bytes
+/// each, instead of every cell of it written again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub y: u16,
+    pub x0: u16,
+    pub x1: u16,
+    pub n: u16,
+}
+
+/// A backend that can move a part of a row. The default draws the moved cells (`moved`,
+/// `x0..x1` as they are after the move); a terminal backend sends the move itself.
+pub trait ShiftCells: Backend {
+    fn shift_cells(&mut self, shift: Shift, moved: &[Cell]) -> Result<(), Self::Error> {
+        let y = shift.y;
+        self.draw(moved.iter().zip(shift.x0..shift.x1).map(|(c, x)| (x, y, c)))
+    }
+}
+
+impl ShiftCells for ratatui::backend::TestBackend {}
+
+/// Rows with fewer changed cells than this are not looked at for a move.
+const SHIFT_MIN_CHANGED: usize = 16;
+/// Cells a move must save (beyond those it costs) to be sent: its bytes are worth a few.
+const SHIFT_MIN_GAIN: i32 = 8;
+/// Moves looked for in one row (one per chart side by side).
+const SHIFTS_PER_ROW: usize = 3;
+
+/// The moves that leave fewer cells of `next` to write over `prev` than `changed` (the cells
+/// that differ), in rows where many do. Only rows of one-column cells (no wide symbols, nothing
+/// skipped or forced) and away from the `equal` areas are moved.
+pub fn shifts(
+    prev: &Buffer,
+    next: &Buffer,
+    equal: &[Rect],
+    changed: &[(u16, u16, &Cell)],
+) -> Vec<Shift> {
+    let area = next.area;
+    if prev.area != area || changed.len() < SHIFT_MIN_CHANGED {
+        return Vec::new();
+    }
+    let width = usize::from(area.width);
+    let mut per_row = vec![0usize; usize::from(area.height)];
+    for &(_, y, _) in changed {
+        if let Some(n) = per_row.get_mut(usize::from(y - area.y)) {
+            *n += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (row, _) in per_row
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n >= SHIFT_MIN_CHANGED)
+    {
+        let span = row * width..(row + 1) * width;
+        let (old, new) = (&prev.content[span.clone()], &next.content[span]);
+        if !old.iter().chain(new).all(plain) {
+            continue;
+        }
+        let y = area.y + row as u16;
+        // Cells a move may not touch: the equal areas.
+        let mut blocked = vec![false; width];
+        for r in equal.iter().map(|r| r.intersection(area)) {
+            if (r.top()..r.bottom()).contains(&y) {
+                for b in &mut blocked[usize::from(r.x - area.x)..usize::from(r.right() - area.x)] {
+                    *b = true;
+                }
+            }
+        }
+        for _ in 0..SHIFTS_PER_ROW {
+            let Some((x0, x1, n)) = best_shift(old, new, &blocked) else {
+                break;
+            };
+            for b in &mut blocked[x0..x1] {
+                *b = true;
+            }
+            out.push(Shift {
+                y,
+                x0: area.x + x0 as u16,
+                x1: area.x + x1 as u16,
+                n: n as u16,
+            });
+        }
+    }
+    out
+}
+
+/// A cell a move can carry: one column wide, drawn like any other.
+#[allow(deprecated)]
+fn plain(c: &Cell) -> bool {
+    c.diff_option == CellDiffOption::None && !c.skip && symbol_width(c.symbol()) == 1
+}
+
+/// The move of one row that saves the most cells, when it saves enough: `(x0, x1, n)`.
+/// Each cell `x` of the moved part gains when it equals the old cell `n` to its right and
+/// loses when it equals the old cell in its place (Kadane's maximum run of gains); the `n`
+/// cells left blank at its end lose what they showed.
+fn best_shift(old: &[Cell], new: &[Cell], blocked: &[bool]) -> Option<(usize, usize, usize)> {
+    let width = old.len();
+    let mut best: Option<(i32, usize, usize, usize)> = None;
+    for n in 1..=2usize {
+        let (mut sum, mut start) = (0i32, 0usize);
+        for x in 0..width.saturating_sub(n) {
+            if blocked[x] || blocked[x + n] {
+                (sum, start) = (0, x + 1);
+                continue;
+            }
+            let gain = i32::from(same(&new[x], &old[x + n])) - i32::from(same(&new[x], &old[x]));
+            if sum <= 0 {
+                (sum, start) = (0, x);
+            }
+            sum += gain;
+            // The part moved is start..x + 1 + n; its last n cells are left blank.
+            let x1 = x + 1 + n;
+            if x1 > width || blocked[x + 1..x1].iter().any(|&b| b) {
+                continue;
+            }
+            let lost = (x + 1..x1).filter(|&i| same(&new[i], &old[i])).count() as i32;
+            let net = sum - lost;
+            if net >= SHIFT_MIN_GAIN && best.is_none_or(|b| net > b.0) {
+                best = Some((net, start, x1, n));
+            }
+        }
+    }
+    best.map(|(_, x0, x1, n)| (x0, x1, n))
+}
+
+/// Moves the cells of `s` in `buf` as the terminal does, leaving the `n` cells at its end
+/// unknown (they match no cell, so they are written); gives back the moved part as it is
+/// drawn (blank at the end).
+fn shift_row(buf: &mut Buffer, s: Shift) -> Vec<Cell> {
+    let width = usize::from(buf.area.width);
+    let row = usize::from(s.y - buf.area.y) * width;
+    let (x0, x1) = (
+        row + usize::from(s.x0 - buf.area.x),
+        row + usize::from(s.x1 - buf.area.x),
+    );
+    let n = usize::from(s.n);
+    buf.content[x0..x1].rotate_left(n);
+    let mut moved = buf.content[x0..x1].to_vec();
+    let blank = moved.len() - n;
+    for c in &mut moved[blank..] {
+        *c = Cell::default();
+    }
+    for c in &mut buf.content[x1 - n..x1] {
+        *c = Cell::default();
+        c.diff_option = CellDiffOption::Skip;
+    }
+    moved
 }
 
 /// Modifiers that show on a blank cell.

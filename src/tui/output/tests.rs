@@ -8,6 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use std::num::NonZeroU16;
 
+/// ratatui's own backend, for comparing against: the moved cells are drawn.
+impl<T: Write> crate::tui::screen::ShiftCells for CrosstermBackend<T> {}
+
 const W: u16 = 40;
 const H: u16 = 10;
 
@@ -166,7 +169,7 @@ fn parser() -> vt100::Parser {
 
 /// Draws `frames` through `terminal` as the dashboard does (`Screen`), calling `each` after
 /// each one.
-fn frames_through<B: Backend>(
+fn frames_through<B: crate::tui::screen::ShiftCells>(
     terminal: &mut Terminal<B>,
     frames: &[Buffer],
     mut each: impl FnMut(&mut Terminal<B>, usize),
@@ -444,4 +447,103 @@ fn after_a_resize_or_a_forgotten_screen_every_frame_still_shows_exactly_what_was
             }
         }
     }
+}
+
+/// A row of chart cells: braille in one of a few colours.
+fn tape_cell(rng: &mut Rng) -> Cell {
+    let mut c = Cell::default();
+    let dots = ["⠁", "⡇", "⣿", "⠉", "⢸", " ", "⣀"];
+    c.set_symbol(dots[rng.below(dots.len())]);
+    c.set_fg([Color::Red, Color::Indexed(176), Color::Reset][rng.below(3)]);
+    c
+}
+
+/// Two charts side by side that move on by 0, 1 or 2 cells each frame, at times of their
+/// own, with a little text around them that sometimes changes.
+/// Each frame comes with how far each chart moved and whether the text changed.
+fn moving_charts(seed: u64, n: usize) -> Vec<(Buffer, [usize; 2], bool)> {
+    let mut rng = Rng(seed);
+    let parts = [(2usize, 22usize), (24, 38)];
+    let mut tapes: Vec<Vec<Vec<Cell>>> = parts
+        .iter()
+        .map(|&(a, b)| {
+            (0..H)
+                .map(|_| (a..b).map(|_| tape_cell(&mut rng)).collect())
+                .collect()
+        })
+        .collect();
+    let mut label = String::from("ab");
+    (0..n)
+        .map(|_| {
+            let mut moved = [0; 2];
+            for (t, tape) in tapes.iter_mut().enumerate() {
+                moved[t] = [0, 1, 1, 2][rng.below(4)];
+                for row in tape.iter_mut() {
+                    for _ in 0..moved[t] {
+                        row.remove(0);
+                        row.push(tape_cell(&mut rng));
+                    }
+                }
+            }
+            let relabel = rng.below(4) == 0;
+            if relabel {
+                label = ["ab", "9a", "é─"][rng.below(3)].to_string();
+            }
+            let mut buf = Buffer::empty(Rect::new(0, 0, W, H));
+            for y in 0..H {
+                buf.set_string(0, y, &label, Style::default().fg(Color::White));
+                buf.set_string(22, y, "││", Style::default());
+                buf.set_string(38, y, &label, Style::default().bg(Color::DarkGray));
+                for (t, &(a, _)) in parts.iter().enumerate() {
+                    for (i, c) in tapes[t][usize::from(y)].iter().enumerate() {
+                        buf[(a as u16 + i as u16, y)] = c.clone();
+                    }
+                }
+            }
+            (buf, moved, relabel)
+        })
+        .collect()
+}
+
+#[test]
+fn charts_that_move_on_are_moved_by_the_terminal_and_show_exactly_what_was_drawn() {
+    for seed in [3, 0xc0ffee, 0x5eed] {
+        let frames = moving_charts(seed, 40);
+        let buffers: Vec<Buffer> = frames.iter().map(|f| f.0.clone()).collect();
+        let mut terminal =
+            Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+        let mut vt = parser();
+        let (mut seen, mut moves) = (0, 0);
+        frames_through(&mut terminal, &buffers, |t, i| {
+            let bytes = t.backend().writer();
+            let frame = &bytes[seen..];
+            vt.process(frame);
+            assert_shows(&vt, &buffers[i], i);
+            if i > 0 && frames[i].1 == [1, 0] && !frames[i].2 {
+                // One chart moved a cell: its rows are moved, not written again cell by cell
+                // (three bytes each).
+                let changed = crate::tui::screen::changes(&buffers[i - 1], &buffers[i]).len();
+                assert!(
+                    frame.len() < changed * 2,
+                    "seed {seed} frame {i}: {} bytes for {changed} changed cells",
+                    frame.len()
+                );
+                assert!(frame.windows(3).any(|w| w == b"\x1b[P"), "no move sent");
+                moves += 1;
+            }
+            seen = bytes.len();
+        });
+        assert!(moves > 0, "seed {seed}: no frame moved one chart alone");
+    }
+}
+
+#[test]
+fn moved_charts_end_the_same_on_a_backend_that_cannot_move_cells() {
+    let frames = moving_charts(11, 30);
+    let buffers: Vec<Buffer> = frames.into_iter().map(|f| f.0).collect();
+    let mut terminal =
+        Terminal::new(ratatui::backend::TestBackend::new(W, H)).expect("test backend");
+    frames_through(&mut terminal, &buffers, |t, i| {
+        assert_eq!(t.backend().buffer(), &buffers[i], "frame {i}");
+    });
 }
