@@ -340,6 +340,29 @@ pub(crate) fn draw_body(
     }
 }
 
+/// The width in braille columns of panel `index`'s chart as the board on screen draws it
+/// (`None` when it is not on screen, the size is not known yet, or it draws no chart): its
+/// query asks one point per column.
+pub fn chart_dots(state: &State, index: usize) -> Option<u16> {
+    let (w, h) = state.size;
+    if w == 0 || h == 0 || state.wall || state.low_bandwidth {
+        return None;
+    }
+    let page = state.page_panels();
+    let body = body_area(state, Rect::new(0, 0, w, h));
+    let (_, rect) = panel_rects(state, body)
+        .into_iter()
+        .find(|&(p, _)| page.get(p) == Some(&index))?;
+    // Inside the border: the body the panel is drawn in.
+    let inner = Rect::new(
+        rect.x + 1,
+        rect.y + 1,
+        rect.width.saturating_sub(2),
+        rect.height.saturating_sub(2),
+    );
+    timeseries::chart_dots(state.panels.get(index)?, inner)
+}
+
 /// Where each panel of the page on screen is drawn in the body `area`: (position in the page,
 /// rectangle). Drawing and mouse clicks both use it.
 pub fn panel_rects(state: &State, area: Rect) -> Vec<(usize, Rect)> {
@@ -627,5 +650,63 @@ mod tests {
         assert_eq!(first_visible_row(&[5, 10, 5], 2, 22), 0);
         assert_eq!(first_visible_row(&[5, 10, 5], 2, 16), 1);
         assert_eq!(first_visible_row(&[5, 10, 5], 0, 3), 0);
+    }
+
+    /// The chart width the queries are asked for is the one ratatui draws: for every chart of
+    /// the built-in board, at several sizes and with labels of several widths, twice the
+    /// columns right of the drawn y axis. A point of the window's grid then falls on a column.
+    #[test]
+    fn charts_are_asked_for_the_width_they_are_drawn() {
+        let cfg = crate::config::Config::demo("http://127.0.0.1:1", &[]);
+        let t0 = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(20000);
+        let theme = Theme::fallback();
+        let mut checked = 0;
+        for (w, h) in [(200, 50), (80, 24), (120, 40), (61, 30)] {
+            for top in [1.0, 737.0, 12_345.6, 0.004] {
+                let mut s = State::new(&cfg, t0);
+                s.size = (w, h);
+                s.now = t0;
+                let charts: Vec<usize> = s
+                    .page_panels()
+                    .iter()
+                    .copied()
+                    .filter(|&i| s.panels[i].cfg.kind == crate::config::PanelKind::Timeseries)
+                    .collect();
+                assert!(!charts.is_empty());
+                for &i in &charts {
+                    let p = &mut s.panels[i];
+                    p.updated_at = Some(t0);
+                    p.series = vec![crate::state::SeriesData {
+                        name: "a".into(),
+                        labels: Default::default(),
+                        points: (0..50).map(|k| (k as f64, top * k as f64 / 49.0)).collect(),
+                        thresholds: None,
+                    }];
+                }
+                let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h))
+                    .expect("terminal");
+                term.draw(|f| draw(f, &s, &theme)).expect("draw");
+                let buf = term.backend().buffer();
+                let page = s.page_panels();
+                let body = body_area(&s, Rect::new(0, 0, w, h));
+                for (pos, rect) in panel_rects(&s, body) {
+                    if !charts.contains(&page[pos]) {
+                        continue;
+                    }
+                    let dots = chart_dots(&s, page[pos]).expect("a chart on screen");
+                    // The y axis on the chart's top row (below the legend).
+                    let y = rect.y + 2;
+                    let Some(axis) =
+                        (rect.x + 1..rect.right() - 1).find(|&x| buf[(x, y)].symbol() == "│")
+                    else {
+                        panic!("{w}x{h}: no axis in {rect:?}");
+                    };
+                    let columns = rect.right() - 1 - (axis + 1);
+                    assert_eq!(dots, 2 * columns, "{w}x{h}, top {top}, {rect:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 16, "{checked} charts checked");
     }
 }

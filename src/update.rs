@@ -31,15 +31,46 @@ fn window_to(end: f64, history: f64, step: f64) -> (f64, f64, f64) {
     (end - (history / step).ceil() * step, end, step)
 }
 
-/// `(start, end, step)` of a timeseries chart at `at` (unix seconds), on the fixed grid of
-/// [`chart_step`]: a point once drawn keeps its place and value, and the chart moves only when a
-/// step has passed. The end is the first grid point at or after `at` (Prometheus evaluates it
-/// with the latest samples), so the newest data is always on screen. The query and the drawing
-/// both use this.
-pub fn chart_window(history: f64, at: f64) -> (f64, f64, f64) {
-    let step = chart_step(history);
-    window_to((at / step).ceil() * step, history, step)
+/// `(start, end, step)` of a timeseries chart at `at` (unix seconds), on a fixed grid: a point
+/// once drawn keeps its place and value, and the chart moves only when a step has passed. The
+/// end is the first grid point at or after `at` (Prometheus evaluates it with the latest
+/// samples), so the newest data is always on screen. The query and the drawing both use this.
+///
+/// With the chart's width in braille columns (`dots`, two per cell) the grid is the chart's:
+/// one point per column, `dots - 1` steps of at least `history / (dots - 1)` from the start to
+/// [`chart_right`] (the end rounded up to a whole cell). Every point then falls on a column,
+/// and the picture moves on by a whole cell, which the terminal can be told to do in a few
+/// bytes per row, instead of by a fraction of a column that changes every cell.
+pub fn chart_window(history: f64, at: f64, dots: Option<u16>) -> (f64, f64, f64) {
+    let Some(dots) = dots.filter(|&d| d >= 4) else {
+        let step = chart_step(history);
+        return window_to((at / step).ceil() * step, history, step);
+    };
+    // In milliseconds, so that the grid is exact and the same at every refresh.
+    let gaps = i64::from(dots - 1);
+    let step = ceil_div((history * 1000.0).ceil() as i64, gaps).max(1);
+    let end = ceil_div((at * 1000.0).floor() as i64, step) * step;
+    let right = ceil_div(end, 2 * step) * 2 * step;
+    let ms = |v: i64| v as f64 / 1000.0;
+    (ms(right - gaps * step), ms(end), ms(step))
 }
+
+/// The right edge of a chart drawn on [`chart_window`]'s grid of `dots` columns: its end,
+/// rounded up to a whole cell (two columns).
+pub fn chart_right(end: f64, step: f64) -> f64 {
+    let (end, step) = (
+        (end * 1000.0).round() as i64,
+        (step * 1000.0).round() as i64,
+    );
+    let cell = 2 * step.max(1);
+    (ceil_div(end, cell) * cell) as f64 / 1000.0
+}
+
+/// `a / b` rounded up, for `b > 0`.
+fn ceil_div(a: i64, b: i64) -> i64 {
+    a.div_euclid(b) + i64::from(a.rem_euclid(b) != 0)
+}
+
 const SPARK_POINTS: f64 = 60.0;
 
 /// `(start, end, step)` of a stat panel's sparkline at `at`: [`SPARK_POINTS`] steps on a fixed
@@ -56,7 +87,9 @@ pub fn spark_window(history: f64, at: f64) -> (f64, f64, f64) {
 /// board's titles changes every second.
 pub fn on_time_for(p: &crate::state::PanelState) -> f64 {
     let step = match p.cfg.kind {
-        PanelKind::Timeseries => chart_step(p.cfg.history().as_secs_f64()),
+        PanelKind::Timeseries => p
+            .window
+            .map_or_else(|| chart_step(p.cfg.history().as_secs_f64()), |w| w.2),
         _ => 0.0,
     };
     (step + 2.0 * p.refresh.as_secs_f64()).ceil()
@@ -440,10 +473,16 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             effects.extend(feeds::schedule(state, i, now));
             continue;
         }
-        let p = &mut state.panels[i];
+        let p = &state.panels[i];
         if p.in_flight || now < p.next_due || !p.cfg.kind.has_query() {
             continue;
         }
+        let dots = if p.cfg.kind == PanelKind::Timeseries {
+            crate::ui::chart_dots(state, i)
+        } else {
+            None
+        };
+        let p = &mut state.panels[i];
         p.next_due = now
             + chrono::Duration::from_std(p.refresh)
                 .unwrap_or_else(|_| chrono::Duration::seconds(10));
@@ -452,7 +491,7 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             PanelKind::Timeseries => {
                 // A chart is asked again once its grid has moved a step (`r` and a failed
                 // answer forget the window, so they ask at once).
-                let w = chart_window(history, at);
+                let w = chart_window(history, at, dots);
                 if p.window == Some(w) {
                     continue;
                 }
@@ -572,6 +611,39 @@ mod tests {
 
     fn t(secs: i64) -> DateTime<Utc> {
         DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(secs)
+    }
+
+    /// On a chart's own grid every point falls on a braille column, the window covers the
+    /// history, and it moves on by whole cells (two columns) only.
+    #[test]
+    fn a_charts_grid_is_one_point_per_column_and_moves_by_cells() {
+        for dots in [8u16, 68, 216, 400] {
+            for history in [300.0, 3600.0, 86_400.0] {
+                let mut last_right: Option<f64> = None;
+                let mut at = 1_796_000_000.123;
+                while at < 1_796_000_000.0 + 3.0 * history {
+                    let (start, end, step) = chart_window(history, at, Some(dots));
+                    let right = chart_right(end, step);
+                    let gaps = f64::from(dots - 1);
+                    assert!((right - start - gaps * step).abs() < 1e-6);
+                    assert!(gaps * step >= history && gaps * step < history + gaps * 0.001 + 1e-6);
+                    assert!(end >= at && end - at < step + 1e-6, "{end} for {at}");
+                    assert!(right >= end && right - end < 2.0 * step);
+                    // Points of the grid land on columns: (t - start) / step is whole.
+                    let k = (end - start) / step;
+                    assert!((k - k.round()).abs() < 1e-6, "{dots} {history}: {k}");
+                    if let Some(r) = last_right {
+                        let cells = (right - r) / (2.0 * step);
+                        assert!((cells - cells.round()).abs() < 1e-6, "moved {cells} cells");
+                    }
+                    last_right = Some(right);
+                    at += step * 0.7;
+                }
+            }
+        }
+        // Without a width (not on screen yet): the history's own grid.
+        let (start, end, step) = chart_window(3600.0, 1000.5, None);
+        assert_eq!((step, end - start), (chart_step(3600.0), 3600.0));
     }
 
     #[test]

@@ -214,7 +214,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if let Some(cache) = view.cache.filter(|_| kept) {
         let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
             let now = view.now.timestamp_millis() as f64 / 1000.0;
-            crate::update::chart_window(p.cfg.history().as_secs_f64(), now).1
+            let dots = timeseries::chart_dots(p, content);
+            crate::update::chart_window(p.cfg.history().as_secs_f64(), now, dots).1
         });
         let key = super::cache::BodyKey {
             generation: p.generation,

@@ -35,11 +35,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         return;
     }
     let chart_area = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
-    // The window the query asked for: between two steps only its newest point moves.
+    let geometry = Geometry::of(p, chart_area);
+    // The window the query asked for: between two steps only its newest point moves, and on
+    // the chart's own grid the picture moves by whole cells.
     let history = p.cfg.history().as_secs_f64();
     let now = view.now.timestamp_millis() as f64 / 1000.0;
-    let (_, end, _) = crate::update::chart_window(history, now);
-    let start = end - history;
+    let (start, end, step) = crate::update::chart_window(history, now, Some(geometry.dots));
+    let end = crate::update::chart_right(end, step).max(end);
     let points: Vec<Vec<(f64, f64)>> = p
         .series
         .iter()
@@ -52,14 +54,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
                 .collect()
         })
         .collect();
-    let thresholds: Vec<f64> = p
-        .series
-        .iter()
-        .filter_map(|s| s.thresholds)
-        .flat_map(|t| [t.warn, t.crit])
-        .flatten()
-        .collect();
-    let (lo, hi) = y_bounds(&points, &thresholds);
+    let (lo, hi) = (geometry.lo, geometry.hi);
     let threshold_lines: Vec<[(f64, f64); 2]> = p
         .series
         .iter()
@@ -87,7 +82,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
                 .data(pts),
         );
     }
-    let unit = p.cfg.unit;
     let history = crate::duration::format_duration(p.cfg.history().0);
     // Short charts keep their rows for data: the time axis shows only from 6 rows up.
     let x_axis = Axis::default().bounds([start, end]).style(theme.muted);
@@ -96,13 +90,89 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     } else {
         x_axis
     };
+    let [low, high] = geometry.labels;
     let chart = Chart::new(datasets).x_axis(x_axis).y_axis(
-        Axis::default().bounds([lo, hi]).style(theme.muted).labels([
-            Span::raw(crate::format::axis(lo, unit)),
-            Span::raw(crate::format::axis(hi, unit)),
-        ]),
+        Axis::default()
+            .bounds([lo, hi])
+            .style(theme.muted)
+            .labels([Span::raw(low), Span::raw(high)]),
     );
     frame.render_widget(chart, chart_area);
+}
+
+/// What decides where a chart's points go: its y range and labels, and its width in braille
+/// columns as ratatui's `Chart` lays it out (the area less the y labels and the axis).
+struct Geometry {
+    lo: f64,
+    hi: f64,
+    labels: [String; 2],
+    dots: u16,
+}
+
+impl Geometry {
+    /// For the chart `area` (below the legend). The y range covers every point held: the query
+    /// asked for the window drawn, and the width cannot depend on the window.
+    fn of(p: &crate::state::PanelState, area: Rect) -> Geometry {
+        let all: Vec<Vec<(f64, f64)>> = p
+            .series
+            .iter()
+            .take(MAX_SERIES)
+            .map(|s| {
+                s.points
+                    .iter()
+                    .copied()
+                    .filter(|(_, v)| v.is_finite())
+                    .collect()
+            })
+            .collect();
+        let thresholds: Vec<f64> = p
+            .series
+            .iter()
+            .filter_map(|s| s.thresholds)
+            .flat_map(|t| [t.warn, t.crit])
+            .flatten()
+            .collect();
+        let (lo, hi) = y_bounds(&all, &thresholds);
+        let labels = [
+            crate::format::axis(lo, p.cfg.unit),
+            crate::format::axis(hi, p.cfg.unit),
+        ];
+        // As `Chart::layout`: the widest y label or the first x label less the axis column
+        // (left aligned), at most a third of the width, then the axis itself.
+        let widest = labels
+            .iter()
+            .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()))
+            .max()
+            .unwrap_or(0) as u16;
+        let first_x = if area.height >= 6 {
+            let history = crate::duration::format_duration(p.cfg.history().0);
+            // "-1h" under the axis: all but its last column is left of it.
+            unicode_width::UnicodeWidthStr::width(history.as_str()) as u16
+        } else {
+            0
+        };
+        let mut left = widest.max(first_x).min(area.width / 3);
+        if area.x + left + 1 < area.right() {
+            left += 1;
+        }
+        Geometry {
+            lo,
+            hi,
+            labels,
+            dots: area.width.saturating_sub(left).saturating_mul(2),
+        }
+    }
+}
+
+/// The width in braille columns of the chart a timeseries panel draws in its body `area`.
+pub fn chart_dots(p: &crate::state::PanelState, area: Rect) -> Option<u16> {
+    (area.height >= 3).then(|| {
+        Geometry::of(
+            p,
+            Rect::new(area.x, area.y + 1, area.width, area.height - 1),
+        )
+        .dots
+    })
 }
 
 /// On a slow link: one sparkline per series instead of a braille chart (far fewer bytes).
