@@ -170,14 +170,30 @@ pub fn shifts(
         }
     }
     let mut out = Vec::new();
-    for (row, _) in per_row
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n >= SHIFT_MIN_CHANGED)
-    {
+    // The changed cells of one row at a time (they come in order).
+    let mut rest = changed;
+    for (row, &count) in per_row.iter().enumerate() {
+        let (here, after) = rest.split_at(count.min(rest.len()));
+        rest = after;
+        if count < SHIFT_MIN_CHANGED {
+            continue;
+        }
         let span = row * width..(row + 1) * width;
         let (old, new) = (&prev.content[span.clone()], &next.content[span]);
-        if !old.iter().chain(new).all(plain) {
+        // Worth a closer look only when most changed cells are what the old row shows a
+        // cell or two to their right (a text row that changed mostly is not).
+        let moved_by = |n: usize| {
+            here.iter()
+                .filter(|&&(x, _, c)| {
+                    old.get(usize::from(x - area.x) + n)
+                        .is_some_and(|o| same(c, o))
+                })
+                .count()
+                * 2
+                >= count
+        };
+        let ns: Vec<usize> = (1..=2).filter(|&n| moved_by(n)).collect();
+        if ns.is_empty() || !old.iter().chain(new).all(plain) {
             continue;
         }
         let y = area.y + row as u16;
@@ -191,7 +207,7 @@ pub fn shifts(
             }
         }
         for _ in 0..SHIFTS_PER_ROW {
-            let Some((x0, x1, n)) = best_shift(old, new, &blocked) else {
+            let Some((x0, x1, n)) = best_shift(old, new, &blocked, &ns) else {
                 break;
             };
             for b in &mut blocked[x0..x1] {
@@ -214,14 +230,20 @@ fn plain(c: &Cell) -> bool {
     c.diff_option == CellDiffOption::None && !c.skip && symbol_width(c.symbol()) == 1
 }
 
-/// The move of one row that saves the most cells, when it saves enough: `(x0, x1, n)`.
+/// The move of one row by one of `ns` cells that saves the most cells, when it saves enough:
+/// `(x0, x1, n)`.
 /// Each cell `x` of the moved part gains when it equals the old cell `n` to its right and
 /// loses when it equals the old cell in its place (Kadane's maximum run of gains); the `n`
 /// cells left blank at its end lose what they showed.
-fn best_shift(old: &[Cell], new: &[Cell], blocked: &[bool]) -> Option<(usize, usize, usize)> {
+fn best_shift(
+    old: &[Cell],
+    new: &[Cell],
+    blocked: &[bool],
+    ns: &[usize],
+) -> Option<(usize, usize, usize)> {
     let width = old.len();
     let mut best: Option<(i32, usize, usize, usize)> = None;
-    for n in 1..=2usize {
+    for &n in ns {
         let (mut sum, mut start) = (0i32, 0usize);
         for x in 0..width.saturating_sub(n) {
             if blocked[x] || blocked[x + n] {
@@ -415,6 +437,7 @@ fn step_over(cells: &[Cell], mut i: usize, end: usize) -> usize {
 /// three bytes (ASCII, box drawing, blocks) is compared byte by byte instead of by a call to
 /// `memcmp`.
 #[allow(deprecated)]
+#[inline(always)]
 fn same(a: &Cell, b: &Cell) -> bool {
     a.fg == b.fg
         && a.bg == b.bg
@@ -425,6 +448,7 @@ fn same(a: &Cell, b: &Cell) -> bool {
         && same_symbol(a.symbol().as_bytes(), b.symbol().as_bytes())
 }
 
+#[inline(always)]
 fn same_symbol(a: &[u8], b: &[u8]) -> bool {
     match (a, b) {
         ([a0], [b0]) => a0 == b0,
@@ -434,6 +458,7 @@ fn same_symbol(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[allow(deprecated)]
+#[inline(always)]
 fn skipped(cell: &Cell) -> bool {
     cell.diff_option == CellDiffOption::Skip
         || (cell.skip && cell.diff_option == CellDiffOption::None)
@@ -448,14 +473,21 @@ fn cell_width(cell: &Cell) -> usize {
 
 /// The columns a symbol takes, as ratatui counts them (`CellWidth`): one table lookup for a
 /// single character, ratatui's own count for anything longer or special.
+/// The common symbols are answered where it is called (the diff's inner loop), the rest by
+/// [`other_width`].
+#[inline(always)]
 fn symbol_width(symbol: &str) -> usize {
     match symbol.as_bytes() {
-        [_] => return 1,
+        [_] => 1,
         // Box drawing and blocks (U+2500–U+259F) and braille (U+2800–U+28FF): the bulk of a
         // dashboard's frames and tables, all one column.
-        [0xe2, 0x94..=0x96, _] | [0xe2, 0xa0..=0xa3, _] => return 1,
-        _ => {}
+        [0xe2, 0x94..=0x96, _] | [0xe2, 0xa0..=0xa3, _] => 1,
+        _ => other_width(symbol),
     }
+}
+
+#[inline(never)]
+fn other_width(symbol: &str) -> usize {
     let mut chars = symbol.chars();
     match (chars.next(), chars.next()) {
         // Below U+00A0 are the C1 controls; ratatui counts the halfwidth sound marks
