@@ -42,18 +42,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let now = view.now.timestamp_millis() as f64 / 1000.0;
     let (start, end, step) = crate::update::chart_window(history, now, Some(geometry.dots));
     let end = crate::update::chart_right(end, step).max(end);
-    let points: Vec<Vec<(f64, f64)>> = p
-        .series
-        .iter()
-        .take(MAX_SERIES)
-        .map(|s| {
-            s.points
-                .iter()
-                .copied()
-                .filter(|(t, v)| v.is_finite() && *t >= start)
-                .collect()
-        })
-        .collect();
+    let points = finite_points(p, start);
     let (lo, hi) = (geometry.lo, geometry.hi);
     let threshold_lines: Vec<[(f64, f64); 2]> = p
         .series
@@ -100,6 +89,21 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     frame.render_widget(chart, chart_area);
 }
 
+/// The finite points from `start` on of the series a chart draws.
+fn finite_points(p: &crate::state::PanelState, start: f64) -> Vec<Vec<(f64, f64)>> {
+    p.series
+        .iter()
+        .take(MAX_SERIES)
+        .map(|s| {
+            s.points
+                .iter()
+                .copied()
+                .filter(|(t, v)| v.is_finite() && *t >= start)
+                .collect()
+        })
+        .collect()
+}
+
 /// What decides where a chart's points go: its y range and labels, and its width in braille
 /// columns as ratatui's `Chart` lays it out (the area less the y labels and the axis).
 struct Geometry {
@@ -113,18 +117,7 @@ impl Geometry {
     /// For the chart `area` (below the legend). The y range covers every point held: the query
     /// asked for the window drawn, and the width cannot depend on the window.
     fn of(p: &crate::state::PanelState, area: Rect) -> Geometry {
-        let all: Vec<Vec<(f64, f64)>> = p
-            .series
-            .iter()
-            .take(MAX_SERIES)
-            .map(|s| {
-                s.points
-                    .iter()
-                    .copied()
-                    .filter(|(_, v)| v.is_finite())
-                    .collect()
-            })
-            .collect();
+        let all = finite_points(p, f64::NEG_INFINITY);
         let thresholds: Vec<f64> = p
             .series
             .iter()
