@@ -354,12 +354,7 @@ pub fn chart_dots(state: &State, index: usize) -> Option<u16> {
         .into_iter()
         .find(|&(p, _)| page.get(p) == Some(&index))?;
     // Inside the border: the body the panel is drawn in.
-    let inner = Rect::new(
-        rect.x + 1,
-        rect.y + 1,
-        rect.width.saturating_sub(2),
-        rect.height.saturating_sub(2),
-    );
+    let inner = rect.inner(ratatui::layout::Margin::new(1, 1));
     timeseries::chart_dots(state.panels.get(index)?, inner)
 }
 

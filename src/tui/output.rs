@@ -458,18 +458,17 @@ impl<W: Write> crate::tui::screen::ShiftCells for Output<W> {
         }
         self.cursor = None;
         self.move_to(s.x0, s.y, Pen::DEFAULT);
-        self.buf.extend_from_slice(b"\x1b[");
-        if s.n > 1 {
-            push_num(&mut self.buf, s.n);
-        }
-        self.buf.push(b'P');
+        let csi = |buf: &mut Vec<u8>, n: u16, last: u8| {
+            buf.extend_from_slice(b"\x1b[");
+            if n > 1 {
+                push_num(buf, n);
+            }
+            buf.push(last);
+        };
+        csi(&mut self.buf, s.n, b'P');
         if s.x1 < self.width {
             self.move_to(s.x1 - s.n, s.y, Pen::DEFAULT);
-            self.buf.extend_from_slice(b"\x1b[");
-            if s.n > 1 {
-                push_num(&mut self.buf, s.n);
-            }
-            self.buf.push(b'@');
+            csi(&mut self.buf, s.n, b'@');
         }
         self.cursor = None;
         let (Some(start), Some(end)) = (self.index(s.x0, s.y), self.index(s.x1 - 1, s.y)) else {
