@@ -535,8 +535,22 @@ impl<W: Write> Backend for Output<W> {
                     }
                 };
                 let shown = (byte, index);
-                if let Some(slot) = self.screen.as_mut().and_then(|s| s.get_mut(i)) {
-                    *slot = shown;
+                // A wide symbol covers the cells to its right: they show its right half now,
+                // which writing a byte cannot bring back.
+                let covers = if trusted_width(symbol) {
+                    0
+                } else {
+                    unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1)
+                };
+                let row_end = i - usize::from(x) + usize::from(self.width);
+                if let Some(s) = self.screen.as_mut() {
+                    let end = (i + 1 + covers).min(row_end).min(s.len());
+                    if let Some(slot) = s.get_mut(i) {
+                        *slot = shown;
+                    }
+                    for slot in s.get_mut(i + 1..end).into_iter().flatten() {
+                        *slot = (0, index);
+                    }
                 }
             }
         }

@@ -345,6 +345,40 @@ fn one_sgr_carries_only_what_changes() {
     assert_eq!(buf, b"\x1b[44m");
 }
 
+/// A cell covered by a wide symbol shows the symbol's right half, not what was written there
+/// before: when the wide symbol goes and the backend crosses that cell on its way along the row
+/// by writing the cells again, it writes what the screen shows there now (a blank), not the old
+/// character.
+#[test]
+fn a_cell_a_wide_symbol_covered_is_never_written_again_from_before() {
+    let row = |cells: &[&str]| {
+        let mut b = Buffer::empty(Rect::new(0, 0, W, H));
+        for (x, c) in cells.iter().enumerate() {
+            b[(x as u16, 0)].set_symbol(c);
+        }
+        b
+    };
+    let frames = [
+        row(&["a", "b", " ", "-", "e", "f", "g", "h"]),
+        // The wide symbol at 2 covers 3.
+        row(&["a", "b", "宽", " ", "e", "f", "g", "h"]),
+        // It goes, and 5 changes: the way from 2 to 5 crosses 3 and 4.
+        row(&["a", "b", " ", " ", "e", "X", "g", "h"]),
+    ];
+    let mut terminal =
+        Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+    let mut vt = parser();
+    let mut seen = 0;
+    frames_through(&mut terminal, &frames, |t, i| {
+        let bytes = t.backend().writer();
+        vt.process(&bytes[seen..]);
+        seen = bytes.len();
+        if i != 1 {
+            assert_shows(&vt, &frames[i], i);
+        }
+    });
+}
+
 #[test]
 fn a_frame_that_changes_nothing_writes_nothing() {
     let frames = random_frames(7, 3, false);
