@@ -23,7 +23,7 @@ pub mod incidents;
 mod logs;
 pub mod oncall_panel;
 mod panel;
-mod plain;
+pub mod plain;
 pub mod slo_panel;
 mod stat;
 mod timeseries;
@@ -52,7 +52,7 @@ pub fn draw_cached(
     cache: Option<&std::cell::RefCell<cache::BodyCache>>,
 ) -> Vec<Rect> {
     if let Some(c) = cache {
-        c.borrow_mut().begin_frame();
+        c.borrow_mut().begin_frame(state.theme);
     }
     let covered = if state.wall {
         wall::draw(frame, state, theme);
