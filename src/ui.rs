@@ -23,7 +23,7 @@ pub mod incidents;
 mod logs;
 pub mod oncall_panel;
 mod panel;
-pub mod plain;
+mod plain;
 pub mod slo_panel;
 mod stat;
 mod timeseries;
@@ -52,7 +52,7 @@ pub fn draw_cached(
     cache: Option<&std::cell::RefCell<cache::BodyCache>>,
 ) -> Vec<Rect> {
     if let Some(c) = cache {
-        c.borrow_mut().begin_frame(state.theme);
+        c.borrow_mut().begin_frame();
     }
     let covered = if state.wall {
         wall::draw(frame, state, theme);

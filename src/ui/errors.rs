@@ -69,7 +69,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if errors.issues.is_empty() {
         lines.push(Line::from(Span::styled("✓ no unresolved issues", theme.ok)));
     }
-    frame.render_widget(Plain::new(lines).kept(view.cache, view.index), area);
+    frame.render_widget(Plain::new(lines), area);
 }
 
 /// The selected issue over the body (Enter in a focused errors panel).

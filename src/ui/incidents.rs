@@ -86,7 +86,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State,
             theme.muted,
         )));
     }
-    frame.render_widget(Plain::new(lines).kept(view.cache, view.index), area);
+    frame.render_widget(Plain::new(lines), area);
 }
 
 /// The state column: `OPEN`, `ACK alice`, `RESOLVED`.

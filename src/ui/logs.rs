@@ -71,7 +71,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         lines.push(Line::from(""));
     }
     lines.push(status);
-    frame.render_widget(Plain::new(lines).kept(view.cache, view.index), area);
+    frame.render_widget(Plain::new(lines), area);
 }
 
 /// The selected line, whole, over the body (Enter in a focused logs panel).

@@ -13,12 +13,12 @@
 use crate::rotation::{OnCall, countdown, format_when, is_user};
 use crate::theme::Theme;
 use crate::tz::Tz;
-use crate::ui::plain::Plain;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 /// Draws the panel's content into `area` (inside the panel frame).
@@ -31,25 +31,14 @@ pub fn render(
     now: DateTime<Utc>,
     theme: &Theme,
 ) {
-    frame.render_widget(Plain::new(text(area, o, user, tz, now, theme)), area);
-}
-
-/// The panel's content for `area`, one line per row from its top: blank lines above the
-/// block centre it.
-pub fn text(
-    area: Rect,
-    o: Option<&OnCall>,
-    user: &str,
-    tz: Tz,
-    now: DateTime<Utc>,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
     if area.width == 0 || area.height == 0 {
-        return Vec::new();
+        return;
     }
     let Some(o) = o else {
         let text = " no rotation configured ([oncall] members)";
-        return vec![fit(vec![Span::styled(text, theme.muted)], area.width)];
+        let line = fit(vec![Span::styled(text, theme.muted)], area.width);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
     };
     let mut rows = lines(o, user, tz, now, theme, false);
     let width = |l: &Line<'_>| l.spans.iter().map(|s| s.content.width()).sum::<usize>();
@@ -63,15 +52,13 @@ pub fn text(
         let head = 1 + usize::from(o.override_until.is_some());
         rows.insert(head, Line::default());
     }
-    let used = rows.len().min(usize::from(area.height));
-    let top = (usize::from(area.height) - used) / 2;
-    let mut out = vec![Line::default(); top];
-    out.extend(
-        rows.into_iter()
-            .take(used)
-            .map(|l| fit(l.spans, area.width)),
-    );
-    out
+    let used = u16::try_from(rows.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let top = area.y + (area.height - used) / 2;
+    let body = Rect::new(area.x, top, area.width, used);
+    let rows: Vec<Line<'_>> = rows.into_iter().map(|l| fit(l.spans, body.width)).collect();
+    frame.render_widget(Paragraph::new(rows), body);
 }
 
 /// The rows, most important first.

@@ -75,58 +75,6 @@ fn title_right<'a>(
     vec![Span::styled(format!(" {symbol} "), theme.status(status))]
 }
 
-/// [`frame_panel`], copied from `cache` when the last frame drew the same border in the same
-/// place.
-fn kept_frame(
-    cache: &std::cell::RefCell<super::cache::BodyCache>,
-    panel: usize,
-    buf: &mut Buffer,
-    area: Rect,
-    style: Style,
-    left: Line<'static>,
-    right: Line<'static>,
-) -> Rect {
-    let clip = area.intersection(buf.area);
-    if clip.is_empty() {
-        return frame_panel(buf, area, style, &left, &right);
-    }
-    // The cells a border takes: its top and bottom rows and the two columns between.
-    let (l, t, r) = (clip.left(), clip.top(), clip.right() - 1);
-    let mut rects = vec![Rect::new(l, t, clip.width, 1)];
-    if clip.height > 1 {
-        rects.push(Rect::new(l, clip.bottom() - 1, clip.width, 1));
-    }
-    if clip.height > 2 {
-        rects.push(Rect::new(l, t + 1, 1, clip.height - 2));
-        if clip.width > 1 {
-            rects.push(Rect::new(r, t + 1, 1, clip.height - 2));
-        }
-    }
-    let key = super::cache::FrameKey {
-        area,
-        style,
-        left,
-        right,
-    };
-    let mut cache = cache.borrow_mut();
-    if cache.blit_frame(panel, &key, &rects, buf) {
-        return inside(clip);
-    }
-    let inner = frame_panel(buf, area, style, &key.left, &key.right);
-    cache.store_frame(panel, key, &rects, buf);
-    inner
-}
-
-/// The area inside a border drawn around `area` (already within the buffer).
-fn inside(area: Rect) -> Rect {
-    Rect::new(
-        area.left() + 1,
-        area.top() + 1,
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(2),
-    )
-}
-
 /// The panel's rounded border with a title on the left and one on the right of its top row;
 /// returns the area inside. The same cells as a bordered, rounded `Block` with these two titles
 /// and no style of its own, without the `Block`'s pass that applies its (empty) style to every
@@ -184,7 +132,12 @@ pub fn frame_panel(
             buf,
         );
     }
-    inside(area)
+    Rect::new(
+        l + 1,
+        t + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    )
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
@@ -201,19 +154,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     };
     let right = title_right(p, status, view.now, area.width, theme);
     let left = Line::from(Span::styled(format!(" {} ", p.cfg.title), theme.title));
-    let right = Line::from(right).right_aligned();
-    let inner = match view.cache {
-        Some(cache) => kept_frame(
-            cache,
-            view.index,
-            frame.buffer_mut(),
-            area,
-            border,
-            left,
-            right,
-        ),
-        None => frame_panel(frame.buffer_mut(), area, border, &left, &right),
-    };
+    let inner = frame_panel(
+        frame.buffer_mut(),
+        area,
+        border,
+        &left,
+        &Line::from(right).right_aligned(),
+    );
     if inner.height == 0 || inner.width == 0 {
         return;
     }
@@ -225,8 +172,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         let st = view.state;
         let who = st.on_call();
         let tz = st.rotation_zone();
-        let text = super::oncall_panel::text(inner, who.as_ref(), &st.user, tz, view.now, theme);
-        frame.render_widget(Plain::new(text).kept(view.cache, view.index), inner);
+        super::oncall_panel::render(frame, inner, who.as_ref(), &st.user, tz, view.now, theme);
         return;
     }
     if p.updated_at.is_none() {
@@ -263,11 +209,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     // Bodies drawn from the panel's data alone (and, for a chart, its time grid) are kept.
     let kept = matches!(
         p.cfg.kind,
-        PanelKind::Stat
-            | PanelKind::Timeseries
-            | PanelKind::Health
-            | PanelKind::Gauge
-            | PanelKind::Slo
+        PanelKind::Stat | PanelKind::Timeseries | PanelKind::Health | PanelKind::Gauge
     );
     if let Some(cache) = view.cache.filter(|_| kept) {
         let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {

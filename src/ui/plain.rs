@@ -5,21 +5,17 @@
 //! byte is one cell, so such spans are written byte by byte. Other spans take the same grapheme
 //! path as `Paragraph`.
 
-use super::cache::{BodyCache, RowKey};
 use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Text};
 use ratatui::widgets::Widget;
-use std::cell::RefCell;
 use unicode_segmentation::UnicodeSegmentation;
 
 pub struct Plain<'a> {
     text: Text<'a>,
     style: Style,
     alignment: Alignment,
-    /// Where the rows of panel `.1` are kept between frames.
-    kept: Option<(&'a RefCell<BodyCache>, usize)>,
 }
 
 impl<'a> Plain<'a> {
@@ -28,15 +24,7 @@ impl<'a> Plain<'a> {
             text: text.into(),
             style: Style::default(),
             alignment: Alignment::Left,
-            kept: None,
         }
-    }
-
-    /// Rows that are drawn from the same line as the last time, in the same place, are copied
-    /// from `cache` (panel `panel`'s rows) instead of drawn.
-    pub fn kept(mut self, cache: Option<&'a RefCell<BodyCache>>, panel: usize) -> Plain<'a> {
-        self.kept = cache.map(|c| (c, panel));
-        self
     }
 
     /// The style of the whole area (under the text's own styles).
@@ -56,26 +44,6 @@ impl Widget for Plain<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);
         if area.is_empty() {
-            return;
-        }
-        if let Some((cache, panel)) = self.kept {
-            let mut cache = cache.borrow_mut();
-            let none = Line::default();
-            let lines = self.text.lines.iter().chain(std::iter::repeat(&none));
-            for (line, y) in lines.zip(area.top()..area.bottom()) {
-                let row = Rect {
-                    y,
-                    height: 1,
-                    ..area
-                };
-                let (style, base, align) = (self.style, self.text.style, self.alignment);
-                if cache.blit_row(panel, row, |k| k.is(style, base, align, line), buf) {
-                    continue;
-                }
-                buf.set_style(row, style);
-                draw_line(line, base, line.alignment.unwrap_or(align), area, y, buf);
-                cache.store_row(panel, row, RowKey::new(style, base, align, line), buf);
-            }
             return;
         }
         buf.set_style(area, self.style);
