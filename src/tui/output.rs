@@ -537,11 +537,8 @@ impl<W: Write> Backend for Output<W> {
                 let shown = (byte, index);
                 // A wide symbol covers the cells to its right: they show its right half now,
                 // which writing a byte cannot bring back.
-                let covers = if trusted_width(symbol) {
-                    0
-                } else {
-                    unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1)
-                };
+                // (Counted as the screen's diff counts them, which never writes those cells.)
+                let covers = crate::tui::screen::cell_width(cell).saturating_sub(1);
                 let row_end = i - usize::from(x) + usize::from(self.width);
                 if let Some(s) = self.screen.as_mut() {
                     let end = (i + 1 + covers).min(row_end).min(s.len());

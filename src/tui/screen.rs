@@ -464,7 +464,8 @@ fn skipped(cell: &Cell) -> bool {
         || (cell.skip && cell.diff_option == CellDiffOption::None)
 }
 
-fn cell_width(cell: &Cell) -> usize {
+/// The columns a cell takes, as the diff counts them (a forced width, else its symbol's).
+pub(crate) fn cell_width(cell: &Cell) -> usize {
     match cell.diff_option {
         CellDiffOption::ForcedWidth(w) => usize::from(w.get()),
         _ => symbol_width(cell.symbol()),
