@@ -196,7 +196,7 @@ pub fn parse_response(
 pub struct Prometheus {
     http: Http,
     /// The query endpoints, read once: every panel asks one of them every refresh, and reading
-    /// a URL again each time was a twentieth of what the dashboard did.
+    /// the URL again each time was a twentieth of the dashboard's instructions.
     endpoints: [(&'static str, Option<reqwest::Url>); 2],
 }
 
@@ -210,21 +210,13 @@ impl Prometheus {
         Ok(Prometheus { http, endpoints })
     }
 
-    /// A GET of `path` (`url` as text) with `params` in its query.
-    fn get(
-        &self,
-        path: &str,
-        url: &str,
-        params: &[(&'static str, String)],
-    ) -> reqwest::RequestBuilder {
-        let read = self
-            .endpoints
-            .iter()
-            .find(|(p, _)| *p == path)
-            .and_then(|(_, u)| u.clone());
-        match read {
+    /// A GET of `path` with `params` in its query.
+    fn get(&self, path: &str, params: &[(&'static str, String)]) -> reqwest::RequestBuilder {
+        let read = self.endpoints.iter().find(|(p, _)| *p == path);
+        match read.and_then(|(_, u)| u.clone()) {
             Some(u) => self.http.client.get(u),
-            None => self.http.client.get(url),
+            // A base that is not a URL: reqwest gives its own error for it.
+            None => self.http.client.get(self.http.url(path)),
         }
         .query(params)
     }
@@ -305,7 +297,7 @@ impl Prometheus {
         let url = self.http.url(path);
         let encoded_len: usize = params.iter().map(|(k, v)| k.len() + v.len() * 3 + 2).sum();
         if url.len() + encoded_len < MAX_GET_URL {
-            let req = self.get(path, &url, params);
+            let req = self.get(path, params);
             let (status, ctype, body) = self.http.send(req).await?;
             // Some proxies refuse long GETs; Prometheus takes the same form as a POST.
             if status != 405 && status != 414 {
