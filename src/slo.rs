@@ -48,7 +48,15 @@ pub struct SloConfig {
     pub source: Option<String>,
     /// Panel title; default [`DEFAULT_TITLE`].
     pub title: Option<String>,
+    /// How often the budget is asked; default [`DEFAULT_REFRESH`], or the source's refresh
+    /// when that is longer.
+    pub refresh: Option<Dur>,
 }
+
+/// How often the error budget is asked when `refresh` is not set. Its windows run from 5
+/// minutes to the whole SLO window (30 days), so asking every second, as a stat may be, shows
+/// nothing new, and a 30-day query is among the dearest a Prometheus answers.
+pub const DEFAULT_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Title of the panel when `title` is not set.
 pub const DEFAULT_TITLE: &str = "Error budget";
@@ -71,12 +79,19 @@ impl SloConfig {
             window: default_window(),
             source: None,
             title: None,
+            refresh: None,
         }
     }
 
     /// The panel's title.
     pub fn title(&self) -> &str {
         self.title.as_deref().unwrap_or(DEFAULT_TITLE)
+    }
+
+    /// How often the panel asks, given its source's refresh: `refresh`, else
+    /// [`DEFAULT_REFRESH`] or the source's refresh, whichever is longer.
+    pub fn refresh(&self, source: std::time::Duration) -> std::time::Duration {
+        self.refresh.map_or(source.max(DEFAULT_REFRESH), |d| d.0)
     }
 }
 
@@ -107,6 +122,12 @@ pub fn check(cfg: &SloConfig) -> Result<(), (&'static str, String)> {
         return Err((
             "window",
             "must be more than 0s; write it like \"30d\" or \"4w\"".into(),
+        ));
+    }
+    if cfg.refresh.is_some_and(|d| d.0.is_zero()) {
+        return Err((
+            "refresh",
+            "must be more than 0s; write it like \"30s\" or \"1m\"".into(),
         ));
     }
     if let Some(q) = &cfg.burn_query {

@@ -77,6 +77,50 @@ fn validation_names_the_key_and_what_to_write() {
         "{{window}}",
     );
     invalid(|c| c.source = Some(String::new()), "source", "Prometheus");
+    invalid(
+        |c| c.refresh = Some(oncall::duration::Dur::secs(0)),
+        "refresh",
+        "\"30s\"",
+    );
+}
+
+/// The budget is asked every 30 s on a board that refreshes every second, at the source's pace
+/// when that is slower, and at `refresh` when it is set; a page's own `refresh` wins.
+#[test]
+fn the_budget_is_asked_at_its_own_pace() {
+    use oncall::config::{Config, PanelKind};
+    use std::path::Path;
+    use std::time::Duration;
+    let state = |text: &str| {
+        let cfg = Config::parse(text, Path::new("oncall.toml")).unwrap();
+        let state = oncall::state::State::new(&cfg, chrono::Utc::now());
+        let refresh = |kind: PanelKind| {
+            state
+                .panels
+                .iter()
+                .find(|p| p.cfg.kind == kind)
+                .map(|p| p.refresh)
+                .unwrap()
+        };
+        (refresh(PanelKind::Slo), refresh(PanelKind::Stat))
+    };
+    let board = |general: &str, slo: &str| {
+        format!(
+            "[general]\nrefresh = \"{general}\"\n\n[sources.prom]\nkind = \"prometheus\"\n\
+             url = \"http://127.0.0.1:9\"\n\n{SPEC}{slo}"
+        )
+    };
+    let secs = Duration::from_secs;
+    assert_eq!(state(&board("1s", "")), (secs(30), secs(1)));
+    assert_eq!(state(&board("2m", "")), (secs(120), secs(120)));
+    assert_eq!(
+        state(&board("1s", "refresh = \"5s\"\n")),
+        (secs(5), secs(1))
+    );
+    let page = "[[pages]]\ntitle = \"SLO\"\n  [[pages.panels]]\n  title = \"Budget\"\n  \
+                kind = \"slo\"\n  refresh = \"10s\"\n  [[pages.panels]]\n  title = \"Up\"\n  \
+                kind = \"stat\"\n  query = \"up\"\n";
+    assert_eq!(state(&board("1s", page)), (secs(10), secs(1)));
 }
 
 #[test]

@@ -138,7 +138,11 @@ impl PanelState {
             error: None,
             in_flight: false,
             next_due: now,
-            refresh: cfg.refresh.map_or(refresh, |d| d.0),
+            refresh: match (&cfg.refresh, &cfg.slo) {
+                (Some(d), _) => d.0,
+                (None, Some(slo)) => slo.refresh(refresh),
+                (None, None) => refresh,
+            },
             window: None,
             asked_range: false,
             generation: next_generation(),
