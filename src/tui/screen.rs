@@ -103,7 +103,7 @@ impl Screen {
                 let moved = shift_row(&mut before, s);
                 shifted = shifted.and_then(|()| terminal.backend_mut().shift_cells(s, &moved));
             }
-            changed = changes_except(&before, &self.shown, &unchanged);
+            changed = changes_after_moves(&before, &self.shown, &unchanged, changed, &moves);
         }
         let written = shifted
             .and_then(|()| terminal.backend_mut().draw(changed.into_iter()))
@@ -315,8 +315,55 @@ pub fn changes_except<'a>(
     next: &'a Buffer,
     equal: &[Rect],
 ) -> Vec<(u16, u16, &'a Cell)> {
+    changes_within(prev, next, equal, 0..usize::MAX)
+}
+
+/// The changes once `moves` were made in `prev`, given `changed`, those from before: only the
+/// rows moved are compared again. A moved row holds one-column cells only, so nothing reaches
+/// out of it into the next row; when a symbol of the row before reaches into it (which
+/// ratatui's own drawing never does), every cell is compared again.
+fn changes_after_moves<'a>(
+    prev: &Buffer,
+    next: &'a Buffer,
+    equal: &[Rect],
+    mut changed: Vec<(u16, u16, &'a Cell)>,
+    moves: &[Shift],
+) -> Vec<(u16, u16, &'a Cell)> {
+    let width = usize::from(next.area.width);
+    let mut rows: Vec<u16> = moves.iter().map(|s| s.y).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let spills = |y: u16| {
+        let row = usize::from(y - next.area.y) * width;
+        [prev, next].iter().any(|b| {
+            b.content[row..row + width]
+                .iter()
+                .enumerate()
+                .any(|(x, c)| x + cell_width(c) > width)
+        })
+    };
+    if rows.iter().any(|&y| y > next.area.y && spills(y - 1)) {
+        return changes_except(prev, next, equal);
+    }
+    changed.retain(|c| rows.binary_search(&c.1).is_err());
+    for y in rows {
+        let start = usize::from(y - next.area.y) * width;
+        changed.extend(changes_within(prev, next, equal, start..start + width));
+    }
+    changed.sort_by_key(|&(x, y, _)| (y, x));
+    changed
+}
+
+/// The changes among the cells whose indices are in `cells` (a whole number of rows).
+fn changes_within<'a>(
+    prev: &Buffer,
+    next: &'a Buffer,
+    equal: &[Rect],
+    cells: std::ops::Range<usize>,
+) -> Vec<(u16, u16, &'a Cell)> {
     let len = prev.content.len().min(next.content.len());
     let (old, new) = (&prev.content[..len], &next.content[..len]);
+    let stop = cells.end.min(len);
     let width = usize::from(next.area.width).max(1);
     let at = |i: usize| {
         let x = (i % width) as u16 + next.area.x;
@@ -328,8 +375,8 @@ pub fn changes_except<'a>(
     // A cell of an equal run that is written all the same (always updated).
     let mut resume = None;
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < len {
+    let mut i = cells.start;
+    while i < stop {
         while runs.get(run).is_some_and(|r| r.1 <= i) {
             run += 1;
         }
@@ -623,6 +670,55 @@ mod tests {
                 "round {round}: {equal:?} in {prev:?} then {next:?}"
             );
         }
+    }
+
+    /// After moves, comparing only the moved rows again finds what comparing every cell does,
+    /// also when a symbol of the row before reaches into a moved row.
+    #[test]
+    fn after_moves_only_the_moved_rows_are_compared_again() {
+        const PLAIN: &[&str] = &["a", " ", "─", "█", "⣿"];
+        let mut rng = Rng(0x3a7e);
+        let mut fallbacks = 0;
+        for round in 0..3000 {
+            let (area, mut prev, mut next) = random_pair(&mut rng);
+            let mut moves = Vec::new();
+            for y in area.top()..area.bottom() {
+                if rng.below(2) == 0 {
+                    continue;
+                }
+                // Moved rows are all one-column cells, before and after.
+                for x in area.left()..area.right() {
+                    prev[(x, y)] = Cell::new(PLAIN[rng.below(PLAIN.len())]);
+                    next[(x, y)] = Cell::new(PLAIN[rng.below(PLAIN.len())]);
+                }
+                let n = 1 + rng.below(2) as u16;
+                let x0 = area.x + rng.below(6) as u16;
+                let x1 = (x0 + n + 1 + rng.below(6) as u16).min(area.right());
+                moves.push(Shift { y, x0, x1, n });
+            }
+            let before = changes(&prev, &next);
+            for &s in &moves {
+                shift_row(&mut prev, s);
+            }
+            let row_before_reaches_in = moves.iter().any(|s| {
+                s.y > area.y
+                    && [&prev, &next].iter().any(|b| {
+                        (area.left()..area.right())
+                            .any(|x| usize::from(x - area.x) + cell_width(&b[(x, s.y - 1)]) > 12)
+                    })
+            });
+            fallbacks += usize::from(row_before_reaches_in);
+            let after = changes_after_moves(&prev, &next, &[], before, &moves);
+            assert_eq!(
+                after,
+                changes(&prev, &next),
+                "round {round}: {moves:?} in {prev:?} then {next:?}"
+            );
+        }
+        assert!(
+            fallbacks > 0,
+            "no round had a symbol reaching into a moved row"
+        );
     }
 
     #[test]
