@@ -2,8 +2,9 @@
 //! or scrolling, cell for cell (a test compares the two on random text), at a fraction of the
 //! cost. `Paragraph` splits every span into grapheme clusters and measures each one; most of a
 //! dashboard's text (log lines, incident rows, labels, numbers) is ASCII, where each printable
-//! byte is one cell, so such spans are written byte by byte. Other spans take the same grapheme
-//! path as `Paragraph`.
+//! byte is one cell, so such spans are written byte by byte. A span of symbols that are each a
+//! grapheme cluster of their own (box drawing, blocks, braille, arrows, `·`, `●`, `✓`) is written
+//! character by character; other spans take the same grapheme path as `Paragraph`.
 
 use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::layout::{Alignment, Rect};
@@ -11,6 +12,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Text};
 use ratatui::widgets::Widget;
 use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthChar;
 
 pub struct Plain<'a> {
     text: Text<'a>,
@@ -54,11 +56,33 @@ impl Widget for Plain<'_> {
     }
 }
 
-/// One piece of a line: a printable ASCII byte or a grapheme cluster, with its width.
+/// One piece of a line: a printable ASCII byte, a character that is a grapheme cluster of its
+/// own, or a grapheme cluster, with its width.
 #[derive(Clone, Copy)]
 enum Piece<'a> {
     Byte(u8),
+    Char(char, usize),
     Cluster(&'a str, usize),
+}
+
+/// A character that is a grapheme cluster of its own whatever stands beside it, and no control
+/// character: Latin-1 and spacing modifier letters, punctuation, super- and subscripts,
+/// currency, and the symbols from U+2100 to U+2BFF (letterlike symbols, arrows, mathematical
+/// operators, box drawing, blocks, geometric shapes, dingbats, braille). None of them joins
+/// the characters beside it into one cluster (no combining marks, joiners, prepended or
+/// Hangul characters, nor regional indicators) and a lone one is one cluster by the rules of
+/// UAX #29; the invisible format characters among them (U+200B–U+200F, U+2028–U+202E,
+/// U+2060–U+206F) and the combining marks for symbols (U+20D0–U+20FF) are left out.
+fn standalone(c: char) -> bool {
+    matches!(
+        c,
+        '\u{20}'..='\u{7e}'
+            | '\u{a0}'..='\u{2ff}'
+            | '\u{2010}'..='\u{2027}'
+            | '\u{2030}'..='\u{205f}'
+            | '\u{2070}'..='\u{20cf}'
+            | '\u{2100}'..='\u{2bff}'
+    )
 }
 
 /// Calls `each` with the line's pieces in order and each one's style, until it returns false.
@@ -71,6 +95,19 @@ fn pieces<'a>(line: &'a Line<'a>, base: Style, mut each: impl FnMut(Piece<'a>, S
         if content.is_ascii() {
             for &b in content.as_bytes() {
                 if !b.is_ascii_control() && !each(Piece::Byte(b), style) {
+                    return;
+                }
+            }
+        } else if content.chars().all(standalone) {
+            for c in content.chars() {
+                // A single character's width is its table width (as `CellWidth` counts it from
+                // U+00A0 on, apart from two halfwidth marks outside these ranges).
+                let w = if c.is_ascii() {
+                    1
+                } else {
+                    c.width().unwrap_or(0)
+                };
+                if !each(Piece::Char(c, w), style) {
                     return;
                 }
             }
@@ -90,7 +127,7 @@ fn pieces<'a>(line: &'a Line<'a>, base: Style, mut each: impl FnMut(Piece<'a>, S
 fn width(p: Piece<'_>) -> usize {
     match p {
         Piece::Byte(_) => 1,
-        Piece::Cluster(_, w) => w,
+        Piece::Char(_, w) | Piece::Cluster(_, w) => w,
     }
 }
 
@@ -155,6 +192,7 @@ fn draw_line(
         let cell = &mut buf.content[row + x];
         match p {
             Piece::Byte(b) => cell.set_char(char::from(b)),
+            Piece::Char(c, _) => cell.set_char(c),
             Piece::Cluster(g, _) => cell.set_symbol(g),
         };
         cell.set_style(style);
@@ -190,7 +228,54 @@ mod tests {
         "\u{200b}",
         "ﾞ",
         "\u{1b}[31m",
+        "·",
+        "●",
+        "✓",
+        "✖",
+        "▲",
+        "⣿",
+        "→",
+        "\u{ad}",
+        "\u{2d0}",
+        "€",
+        "\u{20e3}",
+        "\u{200d}",
+        "\u{2060}",
     ];
+
+    /// Pieces that are each a cluster of their own, and the ASCII ones among them.
+    const STANDALONE: &[&str] = &[
+        "a", "Z", " ", ":", "é", "─", "█", "·", "●", "✓", "✖", "▲", "⣿", "→", "\u{ad}", "€",
+    ];
+
+    /// Each character `standalone` takes is one grapheme cluster, alone and beside any of them
+    /// (a sample of neighbours), and no control character.
+    #[test]
+    fn standalone_characters_are_clusters_of_their_own() {
+        let neighbours: Vec<char> = STANDALONE
+            .iter()
+            .flat_map(|s| s.chars())
+            .chain([
+                '\u{2ff}', '\u{2010}', '\u{205f}', '\u{2070}', '\u{20cf}', '\u{2bff}',
+            ])
+            .collect();
+        let mut taken = 0;
+        for c in (' '..='\u{2fff}').filter(|&c| standalone(c)) {
+            taken += 1;
+            assert!(!c.is_control(), "{c:?}");
+            for &d in &neighbours {
+                for pair in [format!("{c}{d}"), format!("{d}{c}")] {
+                    assert_eq!(pair.graphemes(true).count(), 2, "{pair:?}");
+                }
+            }
+        }
+        assert!(taken > 3600, "{taken}");
+        for c in [
+            '\u{300}', '\u{200d}', '\u{200b}', '\u{2028}', '\u{2060}', '\u{20e3}', '\u{fe0f}',
+        ] {
+            assert!(!standalone(c), "{c:?}");
+        }
+    }
 
     fn style(rng: &mut Rng) -> Style {
         match rng.below(5) {
@@ -209,14 +294,12 @@ mod tests {
             .map(|_| {
                 let spans: Vec<Span> = (0..rng.below(4))
                     .map(|_| {
-                        let ascii = rng.below(2) == 0;
+                        let kind = rng.below(3);
                         let s: String = (0..rng.below(14))
-                            .map(|_| {
-                                if ascii {
-                                    PIECES[rng.below(7)]
-                                } else {
-                                    PIECES[rng.below(PIECES.len())]
-                                }
+                            .map(|_| match kind {
+                                0 => PIECES[rng.below(7)],
+                                1 => STANDALONE[rng.below(STANDALONE.len())],
+                                _ => PIECES[rng.below(PIECES.len())],
                             })
                             .collect();
                         Span::styled(s, style(rng))
