@@ -95,11 +95,14 @@ fn finite_points(p: &crate::state::PanelState, start: f64) -> Vec<Vec<(f64, f64)
         .iter()
         .take(MAX_SERIES)
         .map(|s| {
-            s.points
-                .iter()
-                .copied()
-                .filter(|(t, v)| v.is_finite() && *t >= start)
-                .collect()
+            let mut kept = Vec::with_capacity(s.points.len());
+            kept.extend(
+                s.points
+                    .iter()
+                    .copied()
+                    .filter(|(t, v)| v.is_finite() && *t >= start),
+            );
+            kept
         })
         .collect()
 }
@@ -117,7 +120,12 @@ impl Geometry {
     /// For the chart `area` (below the legend). The y range covers every point held: the query
     /// asked for the window drawn, and the width cannot depend on the window.
     fn of(p: &crate::state::PanelState, area: Rect) -> Geometry {
-        let all = finite_points(p, f64::NEG_INFINITY);
+        let values = p
+            .series
+            .iter()
+            .take(MAX_SERIES)
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .filter(|v| v.is_finite());
         let thresholds: Vec<f64> = p
             .series
             .iter()
@@ -125,7 +133,7 @@ impl Geometry {
             .flat_map(|t| [t.warn, t.crit])
             .flatten()
             .collect();
-        let (lo, hi) = y_bounds(&all, &thresholds);
+        let (lo, hi) = bounds(values, &thresholds);
         let labels = [
             crate::format::axis(lo, p.cfg.unit),
             crate::format::axis(hi, p.cfg.unit),
@@ -236,8 +244,13 @@ fn legend<'a>(
 }
 
 /// Y range covering the data and the thresholds near it, starting at 0 for non-negative data.
-pub fn y_bounds(series: &[Vec<(f64, f64)>], thresholds: &[f64]) -> (f64, f64) {
-    let values = series.iter().flatten().map(|p| p.1);
+#[cfg(test)]
+fn y_bounds(series: &[Vec<(f64, f64)>], thresholds: &[f64]) -> (f64, f64) {
+    bounds(series.iter().flatten().map(|p| p.1), thresholds)
+}
+
+/// [`y_bounds`] of the finite `values` of the points.
+fn bounds(values: impl Iterator<Item = f64>, thresholds: &[f64]) -> (f64, f64) {
     let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
