@@ -333,16 +333,10 @@ fn changes_after_moves<'a>(
     let mut rows: Vec<u16> = moves.iter().map(|s| s.y).collect();
     rows.sort_unstable();
     rows.dedup();
-    let spills = |y: u16| {
-        let row = usize::from(y - next.area.y) * width;
-        [prev, next].iter().any(|b| {
-            b.content[row..row + width]
-                .iter()
-                .enumerate()
-                .any(|(x, c)| x + cell_width(c) > width)
-        })
-    };
-    if rows.iter().any(|&y| y > next.area.y && spills(y - 1)) {
+    if rows
+        .iter()
+        .any(|&y| y > next.area.y && [prev, next].iter().any(|b| reaches_past(b, y - 1)))
+    {
         return changes_except(prev, next, equal);
     }
     changed.retain(|c| rows.binary_search(&c.1).is_err());
@@ -352,6 +346,17 @@ fn changes_after_moves<'a>(
     }
     changed.sort_by_key(|&(x, y, _)| (y, x));
     changed
+}
+
+/// Whether a cell of row `y` of `buf` is wider than what is left of the row: it reaches into the
+/// next row.
+fn reaches_past(buf: &Buffer, y: u16) -> bool {
+    let width = usize::from(buf.area.width);
+    let row = usize::from(y - buf.area.y) * width;
+    buf.content[row..row + width]
+        .iter()
+        .enumerate()
+        .any(|(x, c)| x + cell_width(c) > width)
 }
 
 /// The changes among the cells whose indices are in `cells` (a whole number of rows).
@@ -700,13 +705,9 @@ mod tests {
             for &s in &moves {
                 shift_row(&mut prev, s);
             }
-            let row_before_reaches_in = moves.iter().any(|s| {
-                s.y > area.y
-                    && [&prev, &next].iter().any(|b| {
-                        (area.left()..area.right())
-                            .any(|x| usize::from(x - area.x) + cell_width(&b[(x, s.y - 1)]) > 12)
-                    })
-            });
+            let row_before_reaches_in = moves
+                .iter()
+                .any(|s| s.y > area.y && [&prev, &next].iter().any(|b| reaches_past(b, s.y - 1)));
             fallbacks += usize::from(row_before_reaches_in);
             let after = changes_after_moves(&prev, &next, &[], before, &moves);
             assert_eq!(
