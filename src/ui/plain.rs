@@ -100,13 +100,9 @@ fn pieces<'a>(line: &'a Line<'a>, base: Style, mut each: impl FnMut(Piece<'a>, S
             }
         } else if content.chars().all(standalone) {
             for c in content.chars() {
-                // A single character's width is its table width (as `CellWidth` counts it from
-                // U+00A0 on, apart from two halfwidth marks outside these ranges).
-                let w = if c.is_ascii() {
-                    1
-                } else {
-                    c.width().unwrap_or(0)
-                };
+                // A single character's width is its table width (as `CellWidth` counts it,
+                // apart from two halfwidth marks outside these ranges).
+                let w = c.width().unwrap_or(0);
                 if !each(Piece::Char(c, w), style) {
                     return;
                 }
