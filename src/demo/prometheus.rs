@@ -11,7 +11,7 @@ use axum::{Form, Json, Router};
 use serde::Serialize;
 use serde_json::{Number, json};
 
-use super::queries::{Eval, Labels, lookup};
+use super::queries::{OwnedLabels, Plan};
 use super::{Demo, alerts, now_ms, plain};
 
 pub(super) fn prometheus_routes() -> Router<Demo> {
@@ -104,8 +104,14 @@ struct QueryData {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Item {
-    Vector { metric: Labels, value: Point },
-    Matrix { metric: Labels, values: Vec<Point> },
+    Vector {
+        metric: OwnedLabels,
+        value: Point,
+    },
+    Matrix {
+        metric: OwnedLabels,
+        values: Vec<Point>,
+    },
 }
 
 fn success(result_type: &'static str, result: Vec<Item>) -> Json<Success> {
@@ -137,7 +143,7 @@ async fn params(req: Request) -> BTreeMap<String, String> {
     out
 }
 
-fn parse_query(params: &BTreeMap<String, String>) -> Result<Eval, BadData> {
+fn parse_query(params: &BTreeMap<String, String>) -> Result<Plan, BadData> {
     let query = params.get("query").map_or("", String::as_str);
     if query.trim().is_empty() {
         return Err(invalid_param(
@@ -145,9 +151,8 @@ fn parse_query(params: &BTreeMap<String, String>) -> Result<Eval, BadData> {
             "1:1: parse error: no expression found in input",
         ));
     }
-    let eval = lookup(query)
-        .ok_or_else(|| BadData(format!("demo stack does not simulate this query: {query}")))?;
-    Ok(eval)
+    Plan::parse(query)
+        .ok_or_else(|| BadData(format!("demo stack does not simulate this query: {query}")))
 }
 
 async fn instant(State(demo): State<Demo>, req: Request) -> Result<Json<Success>, BadData> {
@@ -157,8 +162,9 @@ async fn instant(State(demo): State<Demo>, req: Request) -> Result<Json<Success>
             .map_err(|e| invalid_param("time", format!("Invalid time value for 'time': {e}")))?,
         None => now_ms(),
     };
-    let eval = parse_query(&params)?;
-    let result = eval(&demo.sim.at(time_ms as f64 / 1000.0))
+    let plan = parse_query(&params)?;
+    let result = plan
+        .eval(&demo.sim.at(time_ms as f64 / 1000.0))
         .into_iter()
         .map(|(metric, v)| Item::Vector {
             metric,
@@ -190,11 +196,11 @@ async fn range(State(demo): State<Demo>, req: Request) -> Result<Json<Success>, 
                 .to_owned(),
         ));
     }
-    let eval = parse_query(&params)?;
+    let plan = parse_query(&params)?;
     let step = (step as i64).max(1);
-    let mut series: BTreeMap<Labels, Vec<Point>> = BTreeMap::new();
+    let mut series: BTreeMap<OwnedLabels, Vec<Point>> = BTreeMap::new();
     for t in (start..=end).step_by(usize::try_from(step).unwrap_or(usize::MAX)) {
-        for (labels, v) in eval(&demo.sim.at(t as f64 / 1000.0)) {
+        for (labels, v) in plan.eval(&demo.sim.at(t as f64 / 1000.0)) {
             series
                 .entry(labels)
                 .or_default()

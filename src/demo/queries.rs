@@ -86,6 +86,124 @@ pub(super) fn lookup(query: &str) -> Option<Eval> {
         .map(|(_, eval)| *eval)
 }
 
+/// Labels of an answer's series, owned (a `label_replace` sets labels the query names).
+pub(super) type OwnedLabels = BTreeMap<String, String>;
+
+/// A query the demo evaluates: one of [`QUERIES`], or several joined with `or`, each of them
+/// either one of [`QUERIES`] or one wrapped in `label_replace(q, "dst", "value", "", "")`, which
+/// sets label `dst` to `value` on every series of `q` (how a client asks several queries in one
+/// request). `or` keeps a later part's series only when no earlier series has the same labels
+/// (apart from `__name__`), as Prometheus does.
+pub(super) struct Plan(Vec<(Eval, Option<(String, String)>)>);
+
+impl Plan {
+    pub(super) fn parse(query: &str) -> Option<Plan> {
+        let parts = split_top(query, "or");
+        let mut plan = Vec::with_capacity(parts.len());
+        for part in parts {
+            let part = part.trim();
+            let labelled = part
+                .strip_prefix("label_replace")
+                .map(str::trim_start)
+                .and_then(|rest| rest.strip_prefix('('))
+                .and_then(|rest| rest.strip_suffix(')'));
+            match labelled {
+                Some(inside) => {
+                    let args = split_top(inside, ",");
+                    let [q, dst, value, src, regex] = args.as_slice() else {
+                        return None;
+                    };
+                    let (dst, value) = (string_literal(dst)?, string_literal(value)?);
+                    if !string_literal(src)?.is_empty() || !string_literal(regex)?.is_empty() {
+                        return None;
+                    }
+                    plan.push((lookup(q)?, Some((dst, value))));
+                }
+                None => plan.push((lookup(part)?, None)),
+            }
+        }
+        Some(Plan(plan))
+    }
+
+    pub(super) fn eval(&self, s: &Sample) -> Vec<(OwnedLabels, f64)> {
+        let mut out: Vec<(OwnedLabels, f64)> = Vec::new();
+        for (eval, set) in &self.0 {
+            let before = out.len();
+            for (labels, v) in eval(s) {
+                let mut labels: OwnedLabels = labels
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                if let Some((dst, value)) = set {
+                    labels.insert(dst.clone(), value.clone());
+                }
+                let same = |l: &OwnedLabels| {
+                    let name = "__name__";
+                    l.iter()
+                        .filter(|(k, _)| *k != name)
+                        .eq(labels.iter().filter(|(k, _)| *k != name))
+                };
+                if !out[..before].iter().any(|(l, _)| same(l)) {
+                    out.push((labels, v));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `text` split at `sep` (a word, or a single punctuation character) where it stands outside
+/// brackets and quotes.
+fn split_top<'a>(text: &'a str, sep: &str) -> Vec<&'a str> {
+    let bytes = text.as_bytes();
+    let word = sep.bytes().all(|b| b.is_ascii_alphabetic());
+    let ident = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    let (mut parts, mut depth, mut quote, mut start, mut i) = (Vec::new(), 0i32, None, 0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' | b'`' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                _ if depth == 0
+                    && bytes[i..].starts_with(sep.as_bytes())
+                    && (!word || (!ident(i.wrapping_sub(1)) && !ident(i + sep.len()))) =>
+                {
+                    parts.push(&text[start..i]);
+                    start = i + sep.len();
+                    i = start;
+                    continue;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// The text of a PromQL string literal (`"..."` or `'...'`, with `\\` escapes).
+fn string_literal(arg: &str) -> Option<String> {
+    let arg = arg.trim();
+    let quote = arg.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let inside = arg.strip_prefix(quote)?.strip_suffix(quote)?;
+    let mut out = String::new();
+    let mut chars = inside.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next()? } else { c });
+    }
+    Some(out)
+}
+
 fn one(value: f64) -> Vec<(Labels, f64)> {
     vec![(Labels::new(), value)]
 }
@@ -158,5 +276,59 @@ mod tests {
             "histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))";
         assert!(lookup(q).is_some());
         assert!(lookup("avg_over_time(up{job=\"checkout\"}[30d])").is_some());
+    }
+
+    fn sample() -> Sample {
+        super::super::sim::Sim::new(7.0).at(1_000_000.0)
+    }
+
+    #[test]
+    fn queries_joined_with_or_are_labelled_by_label_replace() {
+        let q = "label_replace(\nsum(active_sessions)\n, \"part\", \"0\", \"\", \"\") or \
+                 label_replace(up, 'part', '1', '', '') or sum(pg_slow_queries)";
+        let plan = Plan::parse(q).expect("understood");
+        let s = sample();
+        let out = plan.eval(&s);
+        assert_eq!(out.len(), 1 + 5 + 1, "{out:?}");
+        assert_eq!(out[0].0, OwnedLabels::from([("part".into(), "0".into())]));
+        assert_eq!(out[0].1, s.active_sessions);
+        assert!(
+            out[1..6]
+                .iter()
+                .all(|(l, _)| l["part"] == "1" && l["__name__"] == "up")
+        );
+        // The last part has no labels: it is kept, as no earlier series has none.
+        assert_eq!(out[6], (OwnedLabels::new(), s.db_slow_queries));
+    }
+
+    #[test]
+    fn or_drops_the_later_series_with_the_same_labels() {
+        // Both sides are one series without labels: `or` keeps the left one only.
+        let plan = Plan::parse("sum(active_sessions) or sum(pg_slow_queries)").expect("understood");
+        let s = sample();
+        assert_eq!(plan.eval(&s), vec![(OwnedLabels::new(), s.active_sessions)]);
+        // `up` and `pg_stat_database_numbackends` differ in labels beside their names.
+        let plan = Plan::parse("up or pg_stat_database_numbackends").expect("understood");
+        assert_eq!(plan.eval(&s).len(), 6);
+    }
+
+    #[test]
+    fn other_forms_are_not_understood() {
+        for q in [
+            "label_replace(up, \"a\", \"b\", \"job\", \"(.*)\")",
+            "label_replace(up, \"a\", \"b\", \"\")",
+            "label_replace(up, a, \"b\", \"\", \"\")",
+            "up or",
+            "up or nonsense",
+            "up and up",
+        ] {
+            assert!(Plan::parse(q).is_none(), "{q}");
+        }
+        // A word that only contains `or` is not the operator.
+        assert!(split_top("sort(x) or floor(y)", "or").len() == 2);
+        assert_eq!(
+            split_top("a{l=\"x or y\"} or b", "or"),
+            vec!["a{l=\"x or y\"} ", " b"]
+        );
     }
 }
