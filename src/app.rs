@@ -168,7 +168,8 @@ pub async fn run(
                 bodies.borrow_mut().clear();
                 state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
             }
-            for effect in update(&mut state, a, Utc::now()) {
+            let effects = update(&mut state, a, Utc::now());
+            for effect in exec.clients.start_all(effects, &exec.tx) {
                 if matches!(effect, Effect::Suspend) {
                     guard.suspend()?;
                     state.dirty = true;

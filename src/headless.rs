@@ -65,7 +65,15 @@ impl Headless {
 
     /// Runs one action through the reducer and starts its effects.
     pub fn dispatch(&mut self, action: Action) {
-        for effect in update(&mut self.state, action, Utc::now()) {
+        let effects = update(&mut self.state, action, Utc::now());
+        let asked = effects
+            .iter()
+            .filter(|e| crate::poll::answers_once(e))
+            .count();
+        let rest = self.clients.start_all(effects, &self.tx);
+        let not_started = rest.iter().filter(|e| crate::poll::answers_once(e)).count();
+        self.outstanding += asked - not_started;
+        for effect in rest {
             self.run(effect);
         }
     }

@@ -277,6 +277,102 @@ impl Clients {
 }
 
 impl Clients {
+    /// Starts `effects` as [`Clients::start`] does one, except that the instant queries of
+    /// panels asked of one Prometheus at the same moment (stats, gauges, health: every
+    /// refresh) go in one request ([`Prometheus::query_all`]); each panel's answer still
+    /// arrives as its own [`Action::PanelLoaded`]. Gives back the effects it did not start.
+    pub fn start_all(&self, effects: Vec<Effect>, tx: &UnboundedSender<Action>) -> Vec<Effect> {
+        let mut rest = Vec::new();
+        let mut groups: Vec<Vec<FetchSpec>> = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Fetch(spec)
+                    if spec.range.is_none() && self.prometheus.contains_key(&spec.source) =>
+                {
+                    let together = |g: &&mut Vec<FetchSpec>| {
+                        g[0].source == spec.source && g[0].at.to_bits() == spec.at.to_bits()
+                    };
+                    match groups.iter_mut().find(together) {
+                        Some(g) => g.push(spec),
+                        None => groups.push(vec![spec]),
+                    }
+                }
+                other => rest.extend(self.start(other, tx)),
+            }
+        }
+        for mut group in groups {
+            if group.len() == 1 {
+                self.spawn_fetch(group.remove(0), tx.clone());
+            } else {
+                self.spawn_instant_batch(group, tx.clone());
+            }
+        }
+        rest
+    }
+
+    /// The instant queries of several panels of one source, asked together; each panel gets
+    /// the answers to its own queries, or the first error among them.
+    fn spawn_instant_batch(&self, specs: Vec<FetchSpec>, tx: UnboundedSender<Action>) {
+        let Ok(prom) = self.prometheus(&specs[0].source).cloned() else {
+            return specs
+                .into_iter()
+                .for_each(|s| self.spawn_fetch(s, tx.clone()));
+        };
+        tokio::spawn(async move {
+            // Each distinct query once, however many panels ask it.
+            let mut queries: Vec<&str> = Vec::new();
+            let mut uses: Vec<usize> = Vec::new();
+            let index: Vec<Vec<usize>> = specs
+                .iter()
+                .map(|spec| {
+                    spec.queries
+                        .iter()
+                        .map(|q| match queries.iter().position(|k| k == q) {
+                            Some(i) => {
+                                uses[i] += 1;
+                                i
+                            }
+                            None => {
+                                queries.push(q);
+                                uses.push(1);
+                                queries.len() - 1
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut answers: Vec<Option<Result<Vec<Series>, SourceError>>> = prom
+                .query_all(&queries, specs[0].at)
+                .await
+                .into_iter()
+                .map(Some)
+                .collect();
+            let mut take = |i: usize| {
+                uses[i] -= 1;
+                let answer = if uses[i] == 0 {
+                    answers[i].take()
+                } else {
+                    answers[i].clone()
+                };
+                answer.unwrap_or_else(|| Err(SourceError::Setup("not asked".into())))
+            };
+            for (spec, index) in specs.iter().zip(index) {
+                let result: Result<Vec<Vec<Series>>, SourceError> =
+                    index.into_iter().map(&mut take).collect();
+                let result = result.map_err(|e| load_error(&e));
+                if tx
+                    .send(Action::PanelLoaded {
+                        panel: spec.panel,
+                        result,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+    }
+
     /// Starts the effects that are requests to a source; gives back the others (journal,
     /// files, clipboard, browser, suspend) for the caller to perform. Returns `None` when the
     /// effect was started: its answer will arrive on `tx` as one action.

@@ -273,11 +273,12 @@ impl Loop {
 
     /// One tick, then every answer it started (each bounded by the source timeout).
     async fn round(&mut self) {
-        for e in update(&mut self.state, Action::Tick, chrono::Utc::now()) {
-            if let Effect::Fetch(spec) = e {
-                self.clients.spawn_fetch(spec, self.tx.clone());
-            }
-        }
+        let fetches: Vec<Effect> = update(&mut self.state, Action::Tick, chrono::Utc::now())
+            .into_iter()
+            .filter(|e| matches!(e, Effect::Fetch(_)))
+            .collect();
+        let rest = self.clients.start_all(fetches, &self.tx);
+        assert!(rest.is_empty(), "every fetch is started");
         while self.state.panels.iter().any(|p| p.in_flight) {
             let a = tokio::time::timeout(Duration::from_secs(5), self.rx.recv())
                 .await
@@ -340,4 +341,83 @@ async fn dead_prometheus_goes_stale_then_recovers() {
     assert_eq!(p.display(), "0.1%");
     assert_eq!(l.state.sources[0].status(), SourceStatus::Ok);
     assert!(l.state.sources[0].error_since.is_none());
+    // The stats now ask only their latest value, together; the bad query still fails alone.
+    l.round_after_refresh().await;
+    assert_eq!(l.panel("error-rate").display(), "0.1%");
+    assert_eq!(l.panel("sessions").display(), "1200");
+    let broken = l.panel("broken-query");
+    assert_eq!(broken.status(), Status::Error);
+    assert!(
+        broken.error.as_deref().unwrap().contains("bad_data"),
+        "{:?}",
+        broken.error
+    );
+    assert_eq!(l.state.sources[0].status(), SourceStatus::Ok);
+}
+
+/// Requests Prometheus has answered on `/api/v1/query`, by its own count.
+fn instant_requests(prom: &Prometheus) -> u64 {
+    let (_, text) = common::http_get(&format!("{}/metrics", prom.url())).unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("prometheus_http_requests_total{")
+                && l.contains("handler=\"/api/v1/query\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_asked_together_are_answered_as_if_asked_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_pgw, prom) = tokio::task::block_in_place(|| start_stack(dir.path()));
+    let cfg = Config::parse(&config(&prom.url()), Path::new("live.toml")).unwrap();
+    let client = oncall::sources::prometheus::Prometheus::new(&cfg.sources["prom"]).unwrap();
+    let queries = [
+        "sum(test_error_ratio)",
+        "test_latency_seconds",
+        // A scalar cannot be labelled: it is asked alone.
+        "scalar(sum(test_sessions))",
+        "sum(metric_that_does_not_exist)",
+        // Wrong: its error stays its own.
+        "sum(rate(test_sessions[5m]",
+        "test_connections # the comment ends at the end of the query",
+        "test_latency_seconds",
+        "up",
+    ];
+    let time = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+    let count = |prom: &Prometheus| tokio::task::block_in_place(|| instant_requests(prom));
+    let alone = async |q: &str| client.query(q, time).await.map(|r| r.series);
+
+    // First: one batch, refused for the scalar and the wrong query; then each alone.
+    let before = count(&prom);
+    let first = client.query_all(&queries, time).await;
+    assert_eq!(count(&prom) - before, 1 + queries.len() as u64);
+    // Then: the six that can go together in one request, the other two alone.
+    let before = count(&prom);
+    let second = client.query_all(&queries, time).await;
+    assert_eq!(count(&prom) - before, 3);
+
+    for (i, q) in queries.iter().enumerate() {
+        let expected = alone(q).await;
+        assert_eq!(first[i], expected, "{q}");
+        assert_eq!(second[i], expected, "{q}");
+    }
+    let series = |i: usize| second[i].as_ref().unwrap();
+    assert_eq!(series(0)[0].points[0].1, 0.0235);
+    assert_eq!(
+        series(1).len(),
+        3,
+        "every quantile, each with its own labels"
+    );
+    assert!(
+        series(1)
+            .iter()
+            .all(|s| !s.labels.contains_key("oncall_query"))
+    );
+    assert_eq!(series(2)[0].points[0].1, 1200.0);
+    assert!(series(3).is_empty());
+    assert!(matches!(&second[4], Err(e) if e.to_string().contains("bad_data")));
+    assert_eq!(series(5)[0].labels["__name__"], "test_connections");
+    assert!(!series(7).is_empty());
 }

@@ -4,7 +4,8 @@ use super::{Http, SourceError, short_body};
 use crate::config::SourceConfig;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Queries longer than this (URL-encoded) go as a POST form.
@@ -198,6 +199,91 @@ pub struct Prometheus {
     /// The query endpoints, read once: every panel asks one of them every refresh, and reading
     /// the URL again each time was a twentieth of the dashboard's instructions.
     endpoints: [(&'static str, Option<reqwest::Url>); 2],
+    /// What this server was found to take in one batched query (shared by the clones).
+    batching: Arc<Mutex<Batching>>,
+}
+
+/// The label that tells the parts of a batched query apart ([`batch_query`]).
+pub const BATCH_LABEL: &str = "oncall_query";
+
+/// Which instant queries go together in one request ([`Prometheus::query_all`]).
+#[derive(Debug, Default)]
+struct Batching {
+    /// The server did not take a batch of queries that it answers one by one: ask one by one.
+    off: bool,
+    /// Queries that cannot be part of a batch: their answer is not a vector (a scalar, a
+    /// string), or the query is wrong. Each is asked alone, so its error stays its own.
+    alone: HashSet<String>,
+}
+
+impl Batching {
+    /// What the answers to queries asked alone, after their batch was refused, show: a query
+    /// whose answer is not a vector, or that is wrong, goes alone from now on; when every one
+    /// was a vector, the server does not take batches at all. A network or server error shows
+    /// nothing.
+    fn learn(&mut self, asked: &[&str], answers: &[Result<QueryResult, SourceError>]) {
+        let mut every_one_fine = true;
+        for (q, r) in asked.iter().zip(answers) {
+            let fine = matches!(r, Ok(r) if r.result_type == ResultType::Vector);
+            if !fine && r.as_ref().err().is_none_or(query_error) {
+                self.alone.insert((*q).to_owned());
+            }
+            every_one_fine &= fine;
+        }
+        if every_one_fine {
+            tracing::info!("the server refuses batched queries; asking one at a time");
+            self.off = true;
+        }
+    }
+}
+
+/// Several instant queries as one: each query's series get label [`BATCH_LABEL`] set to the
+/// query's index, and the queries are joined with `or`, which keeps every series (no two parts
+/// share a label set, since their indexes differ). The query stands on lines of its own, so a
+/// `#` comment in it ends where it does.
+pub fn batch_query(queries: &[&str]) -> String {
+    let mut out = String::with_capacity(queries.iter().map(|q| q.len() + 48).sum());
+    for (i, q) in queries.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" or ");
+        }
+        out.push_str("label_replace(\n");
+        out.push_str(q);
+        out.push_str("\n, \"");
+        out.push_str(BATCH_LABEL);
+        out.push_str("\", \"");
+        out.push_str(&i.to_string());
+        out.push_str("\", \"\", \"\")");
+    }
+    out
+}
+
+/// A batched answer's series, given back to the `n` queries they came from (the label that
+/// told them apart removed). `None` when the answer is not such a batch (not a vector, or a
+/// series without a valid index).
+pub fn split_batch(result: QueryResult, n: usize) -> Option<Vec<Vec<Series>>> {
+    if result.result_type != ResultType::Vector {
+        return None;
+    }
+    let mut out = vec![Vec::new(); n];
+    for mut s in result.series {
+        let i: usize = s.labels.remove(BATCH_LABEL)?.parse().ok()?;
+        out.get_mut(i)?.push(s);
+    }
+    Some(out)
+}
+
+/// Whether an error is the query's (asked alone, another query may do well) rather than the
+/// server's or the network's (every query would fail alike).
+fn query_error(e: &SourceError) -> bool {
+    match e {
+        SourceError::Api { error_type, .. } => {
+            !matches!(error_type.as_str(), "unavailable" | "canceled" | "internal")
+        }
+        SourceError::Http { status, .. } => matches!(status, 400 | 413 | 414 | 422),
+        SourceError::Decode(_) => true,
+        _ => false,
+    }
 }
 
 const QUERY: &str = "/api/v1/query";
@@ -207,7 +293,11 @@ impl Prometheus {
     pub fn new(cfg: &SourceConfig) -> Result<Prometheus, SourceError> {
         let http = Http::new(cfg)?;
         let endpoints = [QUERY, QUERY_RANGE].map(|p| (p, reqwest::Url::parse(&http.url(p)).ok()));
-        Ok(Prometheus { http, endpoints })
+        Ok(Prometheus {
+            http,
+            endpoints,
+            batching: Arc::default(),
+        })
     }
 
     /// A GET of `path` with `params` in its query.
@@ -225,6 +315,75 @@ impl Prometheus {
     pub async fn query(&self, query: &str, time: f64) -> Result<QueryResult, SourceError> {
         let params = vec![("query", query.to_string()), ("time", fmt_time(time))];
         self.call(QUERY, params).await
+    }
+
+    /// Instant queries at `time`, each answered as if asked alone (in `queries`' order), in as
+    /// few requests as the server allows: the queries that can go together are asked as one
+    /// ([`batch_query`]), each of the others alone, all at once. When a batch is refused for
+    /// something in a query, every query of it is asked alone, and what that shows is kept:
+    /// the query that is not a vector or is wrong is asked alone from then on, and when each
+    /// was fine alone, this server is asked one query at a time.
+    pub async fn query_all(
+        &self,
+        queries: &[&str],
+        time: f64,
+    ) -> Vec<Result<Vec<Series>, SourceError>> {
+        let (together, apart): (Vec<usize>, Vec<usize>) = {
+            let b = self.batching.lock().unwrap_or_else(|e| e.into_inner());
+            (0..queries.len()).partition(|&i| !b.off && !b.alone.contains(queries[i]))
+        };
+        let mut out: Vec<Option<Result<Vec<Series>, SourceError>>> = vec![None; queries.len()];
+        let (together, apart) = if together.len() < 2 {
+            (Vec::new(), (0..queries.len()).collect())
+        } else {
+            (together, apart)
+        };
+        let batch = async {
+            if together.is_empty() {
+                return Ok(Vec::new());
+            }
+            let parts: Vec<&str> = together.iter().map(|&i| queries[i]).collect();
+            match self.query(&batch_query(&parts), time).await {
+                Ok(r) => split_batch(r, parts.len()).ok_or(None),
+                Err(e) if !query_error(&e) => Err(Some(e)),
+                Err(_) => Err(None),
+            }
+        };
+        let each = futures::future::join_all(apart.iter().map(|&i| self.query(queries[i], time)));
+        let (batch, each) = tokio::join!(batch, each);
+        for (&i, r) in apart.iter().zip(each) {
+            out[i] = Some(r.map(|r| r.series));
+        }
+        match batch {
+            Ok(parts) => {
+                for (&i, series) in together.iter().zip(parts) {
+                    out[i] = Some(Ok(series));
+                }
+            }
+            // The server or the network: each query alone would fare the same.
+            Err(Some(e)) => {
+                for &i in &together {
+                    out[i] = Some(Err(e.clone()));
+                }
+            }
+            Err(None) => {
+                let each = futures::future::join_all(
+                    together.iter().map(|&i| self.query(queries[i], time)),
+                )
+                .await;
+                let asked: Vec<&str> = together.iter().map(|&i| queries[i]).collect();
+                self.batching
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .learn(&asked, &each);
+                for (&i, r) in together.iter().zip(each) {
+                    out[i] = Some(r.map(|r| r.series));
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(SourceError::Setup("not asked".into()))))
+            .collect()
     }
 
     /// Range query from `start` to `end` every `step` seconds.
@@ -397,6 +556,75 @@ mod tests {
     fn ok(body: &str) -> QueryResult {
         parse_response(200, Some("application/json"), body.as_bytes())
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_batch_labels_each_query_and_is_split_back() {
+        let q = batch_query(&["up", "sum(x) # note"]);
+        assert_eq!(
+            q,
+            "label_replace(\nup\n, \"oncall_query\", \"0\", \"\", \"\") or \
+             label_replace(\nsum(x) # note\n, \"oncall_query\", \"1\", \"\", \"\")"
+        );
+        let answer = ok(
+            r#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"__name__":"up","job":"a","oncall_query":"0"},"value":[1,"1"]},
+            {"metric":{"oncall_query":"1"},"value":[1,"7"]},
+            {"metric":{"__name__":"up","job":"b","oncall_query":"0"},"value":[1,"0"]}]}}"#,
+        );
+        let parts = split_batch(answer.clone(), 3).expect("a batch");
+        let jobs: Vec<&str> = parts[0].iter().map(|s| s.labels["job"].as_str()).collect();
+        assert_eq!(jobs, ["a", "b"]);
+        assert_eq!(
+            parts[1],
+            vec![Series {
+                labels: Labels::new(),
+                points: vec![(1.0, 7.0)]
+            }]
+        );
+        assert!(parts[2].is_empty());
+        // An index past the queries asked, a series without one, or not a vector: not a batch.
+        assert!(split_batch(answer, 1).is_none());
+        let unlabelled = ok(
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}}"#,
+        );
+        assert!(split_batch(unlabelled, 1).is_none());
+        let scalar = ok(r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#);
+        assert!(split_batch(scalar, 1).is_none());
+    }
+
+    #[test]
+    fn a_refused_batch_teaches_which_queries_go_alone() {
+        let vector = || ok(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#);
+        let scalar =
+            || ok(r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#);
+        let wrong = || SourceError::Api {
+            error_type: "bad_data".into(),
+            message: "parse error".into(),
+        };
+        let down = || SourceError::Connect("connection refused".into());
+
+        let mut b = Batching::default();
+        b.learn(
+            &["a", "s", "w", "d"],
+            &[Ok(vector()), Ok(scalar()), Err(wrong()), Err(down())],
+        );
+        let alone: HashSet<String> = ["s", "w"].map(String::from).into();
+        assert_eq!(
+            b.alone, alone,
+            "the network's error says nothing of the query"
+        );
+        assert!(!b.off);
+
+        // Every query was a vector alone: the server does not take batches.
+        let mut b = Batching::default();
+        b.learn(&["a", "b"], &[Ok(vector()), Ok(vector())]);
+        assert!(b.off && b.alone.is_empty());
+
+        // The network failing is no reason to stop batching.
+        let mut b = Batching::default();
+        b.learn(&["a", "b"], &[Ok(vector()), Err(down())]);
+        assert!(!b.off && b.alone.is_empty());
     }
 
     #[test]
