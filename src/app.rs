@@ -302,8 +302,13 @@ fn watch(
     fn stamp(paths: &[std::path::PathBuf]) -> Vec<Option<std::time::SystemTime>> {
         let mut out = Vec::new();
         for p in paths {
-            out.push(std::fs::metadata(p).and_then(|m| m.modified()).ok());
-            if let Ok(dir) = std::fs::read_dir(p) {
+            let meta = std::fs::metadata(p).ok();
+            out.push(meta.as_ref().and_then(|m| m.modified().ok()));
+            // Only a folder is listed (not the config file, nor a folder that is not there).
+            if let Some(dir) = meta
+                .filter(std::fs::Metadata::is_dir)
+                .and_then(|_| std::fs::read_dir(p).ok())
+            {
                 let mut inner: Vec<_> = dir
                     .flatten()
                     .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
