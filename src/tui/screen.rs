@@ -77,6 +77,9 @@ impl Screen {
         let size = self.shown.area;
         // A new size clears the screen (ratatui does so when it resizes its buffers).
         terminal.autoresize()?;
+        if terminal.get_frame().area() != size {
+            keep_one_buffer(terminal);
+        }
         if !self.known {
             self.clear(terminal)?;
         }
@@ -86,9 +89,8 @@ impl Screen {
         } else {
             Vec::new()
         };
-        // The new frame comes out of the terminal and the last one goes in, where the terminal
-        // resets it before it is drawn into again: three buffers in all, the terminal's two and
-        // this one.
+        // The new frame comes out of the terminal and the last one goes in, reset, to be drawn
+        // into next: two frames' buffers in all, this one and the terminal's current one.
         std::mem::swap(terminal.current_buffer_mut(), &mut self.shown);
         let mut before = std::mem::take(terminal.current_buffer_mut());
         if before.area != self.shown.area {
@@ -108,8 +110,8 @@ impl Screen {
         let written = shifted
             .and_then(|()| terminal.backend_mut().draw(changed.into_iter()))
             .and_then(|()| terminal.hide_cursor());
+        before.reset();
         *terminal.current_buffer_mut() = before;
-        terminal.swap_buffers();
         let written = written.and_then(|()| terminal.backend_mut().flush());
         self.last_frame_shown = written.is_ok();
         if written.is_err() {
@@ -117,6 +119,16 @@ impl Screen {
         }
         written
     }
+}
+
+/// Empties the terminal's second buffer (its own diff's, which [`Screen`] does not use): a
+/// frame's buffer is half a megabyte at 200x50. The terminal makes it again at each resize.
+fn keep_one_buffer<B: Backend>(terminal: &mut Terminal<B>) {
+    // Swapping resets the other buffer and makes it current: empty it and swap back (which
+    // resets the buffer the next frame is drawn into).
+    terminal.swap_buffers();
+    *terminal.current_buffer_mut() = Buffer::empty(Rect::ZERO);
+    terminal.swap_buffers();
 }
 
 /// A part of one row that the terminal moves `n` columns to the left: afterwards columns
