@@ -219,5 +219,26 @@ fn pages(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, draw, pages);
+/// Finding the cells that changed between two frames of the built-in board a second apart
+/// (the clock, deadlines and ages moved on), as every frame does before it writes.
+fn diff(c: &mut Criterion) {
+    let now = support::now();
+    let state = support::loaded_state(now, 40);
+    let mut later = state.clone();
+    update(&mut later, Action::Tick, now + chrono::Duration::seconds(1));
+    let theme = Theme::fallback();
+    let frame = |s: &State| {
+        let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+        term.draw(|f| oncall::ui::draw(f, s, &theme)).unwrap();
+        term.backend().buffer().clone()
+    };
+    let (before, after) = (frame(&state), frame(&later));
+    let changed = oncall::tui::screen::changes(&before, &after).len();
+    assert!(changed > 0 && changed < 1000, "{changed} cells changed");
+    c.bench_function("diff built-in board frames a second apart 200x50", |b| {
+        b.iter(|| oncall::tui::screen::changes(black_box(&before), black_box(&after)).len())
+    });
+}
+
+criterion_group!(benches, draw, pages, diff);
 criterion_main!(benches);
