@@ -405,20 +405,23 @@ fn changes_within<'a>(
         }
         // Up to the next equal run, the cells that are the screen's and plain (one column, no
         // diff option) pass in a loop of their own: most of every frame.
+        // (Inside an equal run, at a cell written all the same, there is no such stretch.)
         let until = runs.get(run).map_or(stop, |r| r.0).min(stop);
-        while i < until {
-            let (cur, was) = (&new[i], &old[i]);
-            if cur.diff_option != CellDiffOption::None
-                || skipped(cur)
-                || !same(cur, was)
-                || symbol_width(cur.symbol()) != 1
-            {
-                break;
+        if until > i {
+            while i < until {
+                let (cur, was) = (&new[i], &old[i]);
+                if cur.diff_option != CellDiffOption::None
+                    || skipped(cur)
+                    || !same(cur, was)
+                    || symbol_width(cur.symbol()) != 1
+                {
+                    break;
+                }
+                i += 1;
             }
-            i += 1;
-        }
-        if i >= until {
-            continue;
+            if i >= until {
+                continue;
+            }
         }
         let (cur, was) = (&new[i], &old[i]);
         if skipped(cur) {
