@@ -238,6 +238,9 @@ pub struct FetchSpec {
     pub range: Option<(f64, f64, f64)>,
     /// With `range`: each query's value at `at` too, as its series' newest point.
     pub latest: bool,
+    /// Asked in a request of its own, never with other panels' queries: an error budget's
+    /// queries reach back 30 days, and whatever was asked with them would wait for them.
+    pub alone: bool,
 }
 
 /// What keys mean right now.

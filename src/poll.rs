@@ -287,7 +287,9 @@ impl Clients {
         for effect in effects {
             match effect {
                 Effect::Fetch(spec)
-                    if spec.range.is_none() && self.prometheus.contains_key(&spec.source) =>
+                    if spec.range.is_none()
+                        && !spec.alone
+                        && self.prometheus.contains_key(&spec.source) =>
                 {
                     let together = |g: &&mut Vec<FetchSpec>| {
                         g[0].source == spec.source && g[0].at.to_bits() == spec.at.to_bits()

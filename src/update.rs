@@ -515,6 +515,7 @@ pub fn schedule(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             at,
             range,
             latest: p.cfg.kind == PanelKind::Stat,
+            alone: p.cfg.kind == PanelKind::Slo,
         }));
     }
     effects.extend(schedule_incidents(state, now, at));

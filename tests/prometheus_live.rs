@@ -421,3 +421,47 @@ async fn queries_asked_together_are_answered_as_if_asked_alone() {
     assert_eq!(series(5)[0].labels["__name__"], "test_connections");
     assert!(!series(7).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panels_asked_at_one_moment_share_a_request_but_an_error_budget_goes_alone() {
+    use oncall::action::FetchSpec;
+    let dir = tempfile::tempdir().unwrap();
+    let (_pgw, prom) = tokio::task::block_in_place(|| start_stack(dir.path()));
+    let cfg = Config::parse(&config(&prom.url()), Path::new("live.toml")).unwrap();
+    let clients = Clients::new(&cfg);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let at = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+    let spec = |panel: usize, query: &str, alone: bool| {
+        Effect::Fetch(FetchSpec {
+            panel,
+            source: "prom".into(),
+            queries: vec![query.into()],
+            at,
+            range: None,
+            latest: false,
+            alone,
+        })
+    };
+    let effects = vec![
+        spec(0, "sum(test_error_ratio)", false),
+        spec(1, "sum(test_sessions)", true),
+        spec(2, "sum(test_connections)", false),
+    ];
+    let before = tokio::task::block_in_place(|| instant_requests(&prom));
+    assert!(clients.start_all(effects, &tx).is_empty());
+    let mut values = [f64::NAN; 3];
+    for _ in 0..3 {
+        let action = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("every panel is answered within the source timeout")
+            .unwrap();
+        let Action::PanelLoaded { panel, result } = action else {
+            panic!("not an answer: {action:?}");
+        };
+        values[panel] = result.unwrap()[0][0].points[0].1;
+    }
+    assert_eq!(values, [0.0235, 1200.0, 85.0]);
+    // The two plain panels in one request, the error budget's query in its own.
+    let after = tokio::task::block_in_place(|| instant_requests(&prom));
+    assert_eq!(after - before, 2);
+}
