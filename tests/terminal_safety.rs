@@ -299,10 +299,12 @@ fn a_terminal_that_goes_away_ends_the_dashboard_at_once() {
     });
     let gone = std::time::Instant::now();
     tm(&sock, &["kill-server"]);
-    while !rc.exists() && gone.elapsed() < Duration::from_secs(5) {
+    // The shell creates the file before it writes the status: wait for the whole line.
+    let read = || std::fs::read_to_string(&rc).unwrap_or_default();
+    while !read().ends_with('\n') && gone.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let code = std::fs::read_to_string(&rc).unwrap_or_default();
+    let code = read();
     assert_eq!(
         code.trim(),
         "0",
