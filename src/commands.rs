@@ -231,7 +231,7 @@ fn journal_events(cli: &Cli) -> anyhow::Result<(Vec<crate::incidents::journal::E
 }
 
 fn zone(cfg: &Config) -> crate::tz::Tz {
-    cfg.general.timezone.parse().unwrap_or(crate::tz::Tz::utc())
+    crate::tz::Tz::configured(&cfg.general.timezone)
 }
 
 fn postmortem(cli: &Cli, id: &str, output: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {

@@ -314,9 +314,10 @@ impl State {
             .max()
     }
 
-    /// The zone times other than the clock are shown in: `general.timezone`, UTC for `"local"`.
+    /// The zone times are shown and business hours counted in: `general.timezone`, the
+    /// system's zone for `"local"`.
     pub fn zone(&self) -> crate::tz::Tz {
-        self.timezone.unwrap_or(crate::tz::Tz::utc())
+        self.timezone.unwrap_or_else(crate::tz::Tz::local)
     }
 
     /// The rotation's zone: its own `timezone`, else [`State::zone`].

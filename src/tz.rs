@@ -28,6 +28,14 @@ static UTC_ZONE: LazyLock<Zone> = LazyLock::new(|| Zone {
     tz: jiff::tz::TimeZone::UTC,
 });
 
+static LOCAL_ZONE: LazyLock<Zone> = LazyLock::new(|| {
+    let tz = jiff::tz::TimeZone::system();
+    Zone {
+        name: tz.iana_name().unwrap_or("local").to_string(),
+        tz,
+    }
+});
+
 static ZONES: LazyLock<Mutex<HashMap<String, &'static Zone>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
@@ -35,6 +43,21 @@ impl Tz {
     /// UTC.
     pub fn utc() -> Tz {
         Tz(&UTC_ZONE)
+    }
+
+    /// The system's zone: the one `TZ` names, else `/etc/localtime`'s; UTC when neither says.
+    pub fn local() -> Tz {
+        Tz(&LOCAL_ZONE)
+    }
+
+    /// The zone of a `timezone` setting: the system's for `"local"`, else the one named (UTC
+    /// for an unknown name, which the config check refuses before it gets here).
+    pub fn configured(setting: &str) -> Tz {
+        if setting == "local" {
+            Tz::local()
+        } else {
+            setting.parse().unwrap_or(Tz::utc())
+        }
     }
 
     /// The zone called `name` (an IANA name such as `Europe/Madrid`, or `UTC`).

@@ -289,3 +289,29 @@ fn ascii_and_low_bandwidth_frames() {
     );
     assert!(frame.contains("Response time"));
 }
+
+#[test]
+fn local_time_is_the_systems_zone() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("c.toml");
+    // No zone anywhere: general.timezone is "local", and the rotation takes it.
+    std::fs::write(
+        &cfg,
+        "[oncall]\nmembers = [\"alice\", \"bob\"]\nrotation = \"1d\"\nhandoff = \"09:00\"\nstart = \"2026-01-05\"\n",
+    )
+    .unwrap();
+    let who = |tz: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_oncall"))
+            .args(["who", "--config", cfg.to_str().unwrap()])
+            .env("HOME", home.path())
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let kathmandu = who("Asia/Kathmandu");
+    assert!(kathmandu.contains("09:00 +0545"), "{kathmandu}");
+    let utc = who("UTC");
+    assert!(utc.contains("09:00 UTC"), "{utc}");
+}
