@@ -240,10 +240,23 @@ impl State {
 
     /// A source answered.
     pub fn source_ok(&mut self, id: &str, now: DateTime<Utc>) {
-        if let Some(s) = self.sources.iter_mut().find(|s| s.id == id) {
-            s.last_success = Some(now);
-            s.last_error = None;
-            s.error_since = None;
+        let Some(s) = self.sources.iter_mut().find(|s| s.id == id) else {
+            return;
+        };
+        let recovered = s.error_since.is_some();
+        s.last_success = Some(now);
+        s.last_error = None;
+        s.error_since = None;
+        if recovered {
+            // The source is back: its panels that still show the failure are asked again at
+            // their next turn, not at the end of their own refresh (an error budget's is 30 s).
+            for p in self
+                .panels
+                .iter_mut()
+                .filter(|p| p.source == id && p.error.is_some())
+            {
+                p.next_due = p.next_due.min(now);
+            }
         }
     }
 

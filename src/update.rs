@@ -789,6 +789,48 @@ mod tests {
     }
 
     #[test]
+    fn a_source_that_comes_back_has_its_failed_slow_panels_asked_at_once() {
+        let mut s = demo_state();
+        let stat = panel_where(&s, |p| p.cfg.kind == PanelKind::Stat);
+        let slow = panel_where(&s, |p| {
+            p.cfg.kind == PanelKind::Gauge && p.source == s.panels[stat].source
+        });
+        // Asked every 30 s, like an error budget.
+        s.panels[slow].refresh = std::time::Duration::from_secs(30);
+        let refresh = s.panels[stat].refresh.as_secs() as i64;
+        let down = |s: &mut State, panel: usize, now: i64| {
+            let result = Err(LoadError {
+                message: "connection refused".into(),
+                source_down: true,
+            });
+            update(s, Action::PanelLoaded { panel, result }, t(now));
+        };
+        let fx = update(&mut s, Action::Tick, t(10_000));
+        assert!(fetched(&fx, stat) && fetched(&fx, slow));
+        down(&mut s, stat, 10_000);
+        down(&mut s, slow, 10_000);
+        assert!(s.panels[slow].error.is_some());
+        // While the source is down, the slow panel waits for its own refresh.
+        let now = 10_000 + refresh;
+        let fx = update(&mut s, Action::Tick, t(now));
+        assert!(fetched(&fx, stat) && !fetched(&fx, slow), "{fx:?}");
+        down(&mut s, stat, now);
+        let now = now + refresh;
+        let fx = update(&mut s, Action::Tick, t(now));
+        assert!(!fetched(&fx, slow));
+        // The stat's answer says the source is back: the slow panel is asked at the next tick.
+        answer(&mut s, &fx, t(now));
+        assert!(s.panels[slow].error.is_some());
+        let fx = update(&mut s, Action::Tick, t(now + 1));
+        assert!(fetched(&fx, slow), "{fx:?}");
+        answer(&mut s, &fx, t(now + 1));
+        assert!(s.panels[slow].error.is_none());
+        // Once it has its data, it goes back to its own refresh.
+        let fx = update(&mut s, Action::Tick, t(now + 1 + refresh));
+        assert!(!fetched(&fx, slow));
+    }
+
+    #[test]
     fn a_stat_asks_its_sparkline_once_a_step_and_its_latest_value_between() {
         let mut s = demo_state();
         let stat = panel_where(&s, |p| p.cfg.kind == PanelKind::Stat);
