@@ -38,6 +38,8 @@ pub struct Page {
 pub struct SourceState {
     pub id: String,
     pub kind: SourceKind,
+    /// Where it is asked (a source keeps its record across a config reload only at the same).
+    pub url: String,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub error_since: Option<DateTime<Utc>>,
@@ -190,6 +192,7 @@ impl State {
             .map(|(id, s)| SourceState {
                 id: id.clone(),
                 kind: s.kind,
+                url: s.url.clone(),
                 last_success: None,
                 last_error: None,
                 error_since: None,
@@ -291,6 +294,18 @@ impl State {
         incidents.detail = None;
         incidents.rebuild(self.now);
         fresh.incidents = incidents;
+        // A source asked where it was keeps its record: how long it has been down stays true.
+        for src in &mut fresh.sources {
+            if let Some(old) = self
+                .sources
+                .iter()
+                .find(|o| o.id == src.id && o.kind == src.kind && o.url == src.url)
+            {
+                src.last_success = old.last_success;
+                src.last_error.clone_from(&old.last_error);
+                src.error_since = old.error_since;
+            }
+        }
         fresh.notify.policy = self.notify.policy.clone();
         fresh.notify.channels = self.notify.channels.take();
         fresh.notify.enabled = self.notify.enabled;
@@ -470,5 +485,44 @@ mod tests {
         );
         assert_eq!(grid_rows(&[24, 13, 12]), vec![vec![0], vec![1], vec![2]]);
         assert!(grid_rows(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_reload_keeps_the_record_of_sources_asked_where_they_were() {
+        let t = |secs: i64| DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(secs);
+        let cfg = Config::demo("http://127.0.0.1:1", &[]);
+        let id = cfg
+            .sources
+            .keys()
+            .next()
+            .expect("the demo has sources")
+            .clone();
+        let mut state = State::new(&cfg, t(100));
+        state.source_failed(&id, "connection refused".into(), t(100));
+        state.now = t(400);
+        state.reconfigure(&cfg);
+        let src = state
+            .sources
+            .iter()
+            .find(|s| s.id == id)
+            .expect("still configured");
+        assert_eq!(
+            src.error_since,
+            Some(t(100)),
+            "down since before the reload"
+        );
+        assert_eq!(src.last_error.as_deref(), Some("connection refused"));
+        // Pointed somewhere else, it starts afresh.
+        let moved = Config::demo("http://127.0.0.1:2", &[]);
+        state.reconfigure(&moved);
+        let src = state
+            .sources
+            .iter()
+            .find(|s| s.id == id)
+            .expect("still configured");
+        assert_eq!(
+            (src.error_since, src.status()),
+            (None, SourceStatus::Pending)
+        );
     }
 }
