@@ -1,5 +1,5 @@
 //! Desktop notifications against a real notification service on a private session bus
-//! (`../shared/tools/notify-capture`). The tests re-run this test binary as the notifying
+//! (`tests/tools/notify-capture`). The tests re-run this test binary as the notifying
 //! program: the `child_*` tests are ignored and do nothing unless `ONCALL_NOTIFY_CHILD` is set.
 //! Missing `dbus`, `python3-dbus` or `python3-gi` fails the tests with the command that installs
 //! them; they never skip.
@@ -88,10 +88,10 @@ async fn child_without_service() {
 }
 
 fn capture_tool() -> PathBuf {
-    let tool = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/notify-capture");
+    let tool = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tools/notify-capture");
     assert!(
         tool.exists(),
-        "{} is missing: the shared tools sit beside the checkout",
+        "{} is missing from the checkout",
         tool.display()
     );
     tool

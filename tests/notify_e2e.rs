@@ -12,12 +12,8 @@ use std::process::Command;
 use std::time::Duration;
 
 fn notify_capture() -> std::path::PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/notify-capture");
-    assert!(
-        p.exists(),
-        "{} is missing: the notification tests need the shared tools beside the checkout",
-        p.display()
-    );
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/notify-capture");
+    assert!(p.exists(), "{} is missing from the checkout", p.display());
     for bin in ["/usr/bin/dbus-run-session", "/usr/bin/python3"] {
         assert!(
             Path::new(bin).exists(),
