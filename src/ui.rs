@@ -299,6 +299,9 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         spans.push(Span::styled(format!(" {k}"), theme.key));
         spans.push(Span::styled(format!(" {what} "), theme.muted));
     }
+    if let Some(more) = off_screen(state, frame.area()) {
+        spans.extend(more.spans(theme));
+    }
     frame.render_widget(Plain::new(Line::from(spans)), area);
     if let Some(m) = &state.message {
         let w = u16::try_from(unicode_width::UnicodeWidthStr::width(m.as_str()) + 2)
@@ -307,6 +310,63 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         let r = Rect::new(area.right().saturating_sub(w), area.y, w, 1);
         frame.render_widget(Plain::new(format!(" {m} ")).style(theme.warn), r);
     }
+}
+
+/// The page's panels a short terminal leaves off screen, above and below the rows shown, and
+/// the worst status among them: a failing panel below the fold must not go unseen.
+#[derive(Debug, PartialEq)]
+struct OffScreen {
+    above: usize,
+    below: usize,
+    worst: crate::state::Status,
+}
+
+impl OffScreen {
+    fn spans(&self, theme: &Theme) -> Vec<Span<'static>> {
+        use crate::state::Status;
+        let mut text = String::from("  ");
+        if self.above > 0 {
+            text.push_str(&format!("↑{} ", self.above));
+        }
+        if self.below > 0 {
+            text.push_str(&format!("↓{} ", self.below));
+        }
+        text.push_str("more panels (Tab)");
+        let mut spans = vec![Span::styled(text, theme.muted)];
+        if matches!(self.worst, Status::Warn | Status::Crit | Status::Error) {
+            spans.push(Span::styled(
+                format!(" {} ", panel::status_mark(self.worst)),
+                theme.status(self.worst),
+            ));
+        }
+        spans
+    }
+}
+
+fn off_screen(state: &State, size: Rect) -> Option<OffScreen> {
+    let page = state.page_panels();
+    if page.is_empty() || state.grid_rows().is_empty() {
+        return None;
+    }
+    let shown = panel_rects(state, body_area(state, size));
+    let first = shown.iter().map(|(pos, _)| *pos).min();
+    let mut out = OffScreen {
+        above: 0,
+        below: 0,
+        worst: crate::state::Status::Ok,
+    };
+    for (pos, &i) in page.iter().enumerate() {
+        if shown.iter().any(|(p, _)| *p == pos) {
+            continue;
+        }
+        if first.is_some_and(|f| pos < f) {
+            out.above += 1;
+        } else {
+            out.below += 1;
+        }
+        out.worst = out.worst.max(panel::shown_status(state, &state.panels[i]));
+    }
+    (out.above + out.below > 0).then_some(out)
 }
 
 pub(crate) fn draw_body(
@@ -621,6 +681,54 @@ mod tests {
         }
         assert!(!narrow.contains("Logs & errors"), "{narrow}");
         assert!(narrow.contains(" ? incidents unknown"), "{narrow}");
+    }
+
+    /// A short terminal cannot show every panel: the footer says how many are off screen, on
+    /// which side, and how bad the worst of them is.
+    #[test]
+    fn a_short_terminal_says_what_is_off_screen_and_how_bad() {
+        use crate::config::SourceKind;
+        let url = "http://127.0.0.1:1";
+        let cfg = crate::config::Config::demo(
+            url,
+            &[
+                (SourceKind::Alertmanager, url),
+                (SourceKind::Loki, url),
+                (SourceKind::Sentry, url),
+            ],
+        );
+        let t0 = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let theme = Theme::fallback();
+        let footer = |s: &State, w: u16, h: u16| {
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+            term.draw(|f| draw(f, s, &theme)).expect("draw");
+            let text = crate::snapshot::to_text(term.backend().buffer());
+            text.lines().last().unwrap_or_default().to_string()
+        };
+        let mut s = State::new(&cfg, t0);
+        assert!(!footer(&s, 200, 50).contains("more panels"));
+        let small = off_screen(&s, Rect::new(0, 0, 80, 24)).expect("panels below the fold");
+        assert_eq!(small.above, 0);
+        assert!(small.below > 0);
+        let line = footer(&s, 80, 24);
+        assert!(
+            line.contains(&format!("↓{} more panels (Tab)", small.below)),
+            "{line}"
+        );
+        assert!(!line.contains("ERROR"), "{line}");
+        // A failing panel off screen shows in the footer.
+        let page = s.page_panels().to_vec();
+        let last = *page.last().expect("panels");
+        s.panels[last].error = Some("connection refused".into());
+        let line = footer(&s, 80, 24);
+        assert!(line.contains("more panels (Tab) ✗ ERROR"), "{line}");
+        // Focused on the last panel, the page scrolls: the first rows are now above.
+        s.focus = page.len() - 1;
+        let scrolled = off_screen(&s, Rect::new(0, 0, 80, 24)).expect("panels above");
+        assert!(scrolled.above > 0, "{scrolled:?}");
+        assert_eq!(scrolled.worst, crate::state::Status::NoData);
+        assert!(footer(&s, 80, 24).contains(&format!("↑{} ", scrolled.above)));
     }
 
     #[test]

@@ -140,13 +140,18 @@ pub fn frame_panel(
     )
 }
 
+/// The status a panel's title shows.
+pub fn shown_status(state: &crate::state::State, p: &PanelState) -> Status {
+    match p.cfg.kind {
+        PanelKind::Incidents => state.incidents_status(),
+        PanelKind::Oncall => Status::Ok,
+        _ => p.status(),
+    }
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
     let p = view.panel;
-    let status = match p.cfg.kind {
-        PanelKind::Incidents => view.state.incidents_status(),
-        PanelKind::Oncall => crate::state::Status::Ok,
-        _ => p.status(),
-    };
+    let status = shown_status(view.state, p);
     let border = if view.focused {
         theme.border_focus
     } else {
