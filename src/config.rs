@@ -130,6 +130,8 @@ pub struct SourceConfig {
     pub ca_file: Option<PathBuf>,
     #[serde(default)]
     pub tls_insecure: bool,
+    /// Ask for gzip-compressed answers; default: yes, except from a loopback address.
+    pub compress: Option<bool>,
     /// Loki: `X-Scope-OrgID`.
     pub tenant: Option<String>,
     /// Sentry organization slug.
@@ -155,6 +157,7 @@ impl SourceConfig {
             headers: BTreeMap::new(),
             ca_file: None,
             tls_insecure: false,
+            compress: None,
             tenant: None,
             org: None,
             projects: Vec::new(),

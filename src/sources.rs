@@ -82,6 +82,24 @@ pub fn default_headers(cfg: &SourceConfig) -> Result<HeaderMap, SourceError> {
     Ok(headers)
 }
 
+/// Whether a source is asked for compressed answers: `compress` when set, else everywhere but
+/// on a loopback address, where compression only costs CPU (setting up a decompressor for
+/// every answer was a tenth of the dashboard's instructions on a board of six charts).
+pub fn compress_answers(cfg: &SourceConfig) -> bool {
+    cfg.compress.unwrap_or_else(|| {
+        let Ok(url) = reqwest::Url::parse(&cfg.url) else {
+            return true;
+        };
+        let host = url.host_str().unwrap_or_default();
+        let ip = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || ip
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        !loopback
+    })
+}
+
 /// A configured HTTP client for one source: base URL, auth, headers, timeout.
 #[derive(Clone, Debug)]
 pub struct Http {
@@ -99,7 +117,7 @@ impl Http {
             .user_agent(concat!("oncall/", env!("CARGO_PKG_VERSION")))
             .timeout(cfg.timeout.0)
             .connect_timeout(cfg.timeout.0.min(Duration::from_secs(5)))
-            .gzip(true)
+            .gzip(compress_answers(cfg))
             .redirect(reqwest::redirect::Policy::limited(3))
             .danger_accept_invalid_certs(cfg.tls_insecure);
         if let Some(ca) = &cfg.ca_file {
@@ -299,6 +317,74 @@ mod tests {
         assert!(api("timeout").retryable());
         assert!(!api("bad_data").retryable());
         assert!(!api("execution").retryable());
+    }
+
+    #[test]
+    fn answers_are_compressed_except_from_loopback_unless_the_config_says() {
+        let cfg = |url: &str, compress: Option<bool>| {
+            let mut c = SourceConfig::new(crate::config::SourceKind::Prometheus, url);
+            c.compress = compress;
+            c
+        };
+        for url in [
+            "http://127.0.0.1:9090",
+            "http://127.8.0.3:9090/prom",
+            "http://localhost:9090",
+            "https://LOCALHOST",
+            "http://[::1]:9090",
+        ] {
+            assert!(!compress_answers(&cfg(url, None)), "{url}");
+            assert!(compress_answers(&cfg(url, Some(true))), "{url}");
+        }
+        for url in [
+            "http://prometheus.example:9090",
+            "https://10.0.0.5",
+            "http://[2001:db8::1]:9090",
+            "http://localhost.example.com",
+        ] {
+            assert!(compress_answers(&cfg(url, None)), "{url}");
+            assert!(!compress_answers(&cfg(url, Some(false))), "{url}");
+        }
+    }
+
+    /// What a source sends as `Accept-Encoding`, read off the wire by a server on loopback.
+    fn accept_encoding(compress: Option<bool>) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().expect("a request");
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}");
+            String::from_utf8_lossy(&head).to_lowercase()
+        });
+        let mut cfg = SourceConfig::new(crate::config::SourceKind::Prometheus, &url);
+        cfg.compress = compress;
+        let http = Http::new(&cfg).expect("client");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (status, _, body) = rt
+            .block_on(http.send(http.client.get(http.url("/api/v1/query"))))
+            .expect("an answer");
+        assert_eq!((status, body.as_slice()), (200, b"{}".as_slice()));
+        let head = server.join().expect("server");
+        head.lines()
+            .find_map(|l| l.strip_prefix("accept-encoding:"))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
+    #[test]
+    fn a_loopback_source_is_asked_for_plain_answers_unless_compress_is_set() {
+        assert!(!accept_encoding(None).contains("gzip"));
+        assert!(accept_encoding(Some(true)).contains("gzip"));
     }
 
     /// A small answer is read where it arrived; a large one on another thread, so the one
