@@ -501,11 +501,11 @@ mod tests {
         state.source_failed(&id, "connection refused".into(), t(100));
         state.now = t(400);
         state.reconfigure(&cfg);
-        let src = state
-            .sources
-            .iter()
-            .find(|s| s.id == id)
-            .expect("still configured");
+        let record = |state: &State| {
+            let found = state.sources.iter().find(|s| s.id == id).cloned();
+            found.expect("still configured")
+        };
+        let src = record(&state);
         assert_eq!(
             src.error_since,
             Some(t(100)),
@@ -515,11 +515,7 @@ mod tests {
         // Pointed somewhere else, it starts afresh.
         let moved = Config::demo("http://127.0.0.1:2", &[]);
         state.reconfigure(&moved);
-        let src = state
-            .sources
-            .iter()
-            .find(|s| s.id == id)
-            .expect("still configured");
+        let src = record(&state);
         assert_eq!(
             (src.error_since, src.status()),
             (None, SourceStatus::Pending)
