@@ -92,8 +92,8 @@ fn draw_board(
             banner,
         );
     }
-    draw_body(frame, body, state, theme, cache);
-    draw_footer(frame, footer, state, theme);
+    let shown = draw_body(frame, body, state, theme, cache);
+    draw_footer(frame, footer, state, theme, &shown);
     // Whatever is drawn over the panels from here on must count in `covered`: the screen takes
     // the bodies copied from the last frame as unchanged unless something covers them.
     let mut covered = false;
@@ -255,7 +255,14 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme)
     }
 }
 
-fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+/// `shown`: the panels the body drew (page position and place).
+fn draw_footer(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+    shown: &[(usize, Rect)],
+) {
     if let Some(input) = &state.input {
         let (prompt, hint) = match &input.purpose {
             crate::state::InputPurpose::Note { incident } => {
@@ -299,7 +306,7 @@ fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) 
         spans.push(Span::styled(format!(" {k}"), theme.key));
         spans.push(Span::styled(format!(" {what} "), theme.muted));
     }
-    if let Some(more) = off_screen(state, frame.area()) {
+    if let Some(more) = off_screen(state, shown) {
         spans.extend(more.spans(theme));
     }
     frame.render_widget(Plain::new(Line::from(spans)), area);
@@ -343,12 +350,11 @@ impl OffScreen {
     }
 }
 
-fn off_screen(state: &State, size: Rect) -> Option<OffScreen> {
+fn off_screen(state: &State, shown: &[(usize, Rect)]) -> Option<OffScreen> {
     let page = state.page_panels();
-    if page.is_empty() || state.grid_rows().is_empty() {
+    if shown.is_empty() {
         return None;
     }
-    let shown = panel_rects(state, body_area(state, size));
     let first = shown.iter().map(|(pos, _)| *pos).min();
     let mut out = OffScreen {
         above: 0,
@@ -375,7 +381,7 @@ pub(crate) fn draw_body(
     state: &State,
     theme: &Theme,
     cache: Option<&std::cell::RefCell<cache::BodyCache>>,
-) {
+) -> Vec<(usize, Rect)> {
     if state.grid_rows().is_empty() {
         let text = "No panels to show. Add a prometheus source (and [[pages]]) to the config, or run `oncall --demo`.";
         frame.render_widget(
@@ -384,10 +390,11 @@ pub(crate) fn draw_body(
                 .wrap(ratatui::widgets::Wrap { trim: true }),
             area,
         );
-        return;
+        return Vec::new();
     }
     let page = state.page_panels();
-    for (p, cell) in panel_rects(state, area) {
+    let shown = panel_rects(state, area);
+    for &(p, cell) in &shown {
         let view = panel::View {
             panel: &state.panels[page[p]],
             index: page[p],
@@ -398,6 +405,7 @@ pub(crate) fn draw_body(
         };
         panel::render(frame, cell, &view, theme);
     }
+    shown
 }
 
 /// The width in braille columns of panel `index`'s chart as the board on screen draws it
@@ -708,7 +716,8 @@ mod tests {
         };
         let mut s = State::new(&cfg, t0);
         assert!(!footer(&s, 200, 50).contains("more panels"));
-        let small = off_screen(&s, Rect::new(0, 0, 80, 24)).expect("panels below the fold");
+        let small = off_screen(&s, &panel_rects(&s, body_area(&s, Rect::new(0, 0, 80, 24))))
+            .expect("panels below the fold");
         assert_eq!(small.above, 0);
         assert!(small.below > 0);
         let line = footer(&s, 80, 24);
@@ -725,7 +734,8 @@ mod tests {
         assert!(line.contains("more panels (Tab) ✗ ERROR"), "{line}");
         // Focused on the last panel, the page scrolls: the first rows are now above.
         s.focus = page.len() - 1;
-        let scrolled = off_screen(&s, Rect::new(0, 0, 80, 24)).expect("panels above");
+        let scrolled = off_screen(&s, &panel_rects(&s, body_area(&s, Rect::new(0, 0, 80, 24))))
+            .expect("panels above");
         assert!(scrolled.above > 0, "{scrolled:?}");
         assert_eq!(scrolled.worst, crate::state::Status::NoData);
         assert!(footer(&s, 80, 24).contains(&format!("↑{} ", scrolled.above)));

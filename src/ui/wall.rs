@@ -37,7 +37,9 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     draw_severities(frame, severities, state, theme);
     match takeover(state) {
         Some(i) => draw_p0(frame, body, state, i, theme),
-        None => super::draw_body(frame, body, state, theme, None),
+        None => {
+            super::draw_body(frame, body, state, theme, None);
+        }
     }
 }
 
