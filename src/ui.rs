@@ -222,19 +222,18 @@ fn source_spans<'a>(state: &State, theme: &Theme, compact: bool, ages: bool) -> 
     out
 }
 
+/// The time now in [`State::zone`]; a zone named in the config is named on screen too.
 pub(crate) fn clock(state: &State) -> String {
-    match state.timezone {
-        Some(tz) => state
-            .now
-            .with_timezone(&tz)
-            .format("%H:%M:%S %Z")
-            .to_string(),
-        None => state
-            .now
-            .with_timezone(&chrono::Local)
-            .format("%H:%M:%S")
-            .to_string(),
-    }
+    let fmt = if state.timezone.is_some() {
+        "%H:%M:%S %Z"
+    } else {
+        "%H:%M:%S"
+    };
+    state
+        .now
+        .with_timezone(&state.zone())
+        .format(fmt)
+        .to_string()
 }
 
 fn draw_overlay(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
