@@ -405,23 +405,14 @@ fn changes_within<'a>(
         }
         // Up to the next equal run, the cells that are the screen's and plain (one column, no
         // diff option) pass in a loop of their own: most of every frame.
-        // (Inside an equal run, at a cell written all the same, there is no such stretch.)
-        let until = runs.get(run).map_or(stop, |r| r.0).min(stop);
-        if until > i {
-            while i < until {
-                let (cur, was) = (&new[i], &old[i]);
-                if cur.diff_option != CellDiffOption::None
-                    || skipped(cur)
-                    || !same(cur, was)
-                    || symbol_width(cur.symbol()) != 1
-                {
-                    break;
-                }
-                i += 1;
-            }
-            if i >= until {
-                continue;
-            }
+        // (Inside an equal run, at a cell written all the same, there is no such stretch:
+        // `until` is behind `i`, and that cell is compared below.)
+        let (from, until) = (i, runs.get(run).map_or(stop, |r| r.0).min(stop));
+        while i < until && plain_and_same(&new[i], &old[i]) {
+            i += 1;
+        }
+        if from < until && i == until {
+            continue;
         }
         let (cur, was) = (&new[i], &old[i]);
         if skipped(cur) {
@@ -514,6 +505,15 @@ fn step_over(cells: &[Cell], mut i: usize, end: usize) -> usize {
         };
     }
     i
+}
+
+/// A cell of one column without a diff option, equal to what the screen shows there.
+#[inline(always)]
+fn plain_and_same(cur: &Cell, was: &Cell) -> bool {
+    cur.diff_option == CellDiffOption::None
+        && !skipped(cur)
+        && same(cur, was)
+        && symbol_width(cur.symbol()) == 1
 }
 
 /// `a == b` (ratatui's `Cell` equality), for the diff's inner loop: most cells are the same
