@@ -301,9 +301,7 @@ impl State {
                 .iter()
                 .find(|o| o.id == src.id && o.kind == src.kind && o.url == src.url)
             {
-                src.last_success = old.last_success;
-                src.last_error.clone_from(&old.last_error);
-                src.error_since = old.error_since;
+                src.clone_from(old);
             }
         }
         fresh.notify.policy = self.notify.policy.clone();
