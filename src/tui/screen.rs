@@ -508,12 +508,32 @@ fn step_over(cells: &[Cell], mut i: usize, end: usize) -> usize {
 }
 
 /// A cell of one column without a diff option, equal to what the screen shows there.
+///
+/// The symbols of most cells are one byte (ASCII) or three (box drawing, blocks, braille), all
+/// one column: those are compared byte by byte with the symbol read once; any other symbol
+/// takes the general comparison.
+#[allow(deprecated)]
 #[inline(always)]
 fn plain_and_same(cur: &Cell, was: &Cell) -> bool {
-    cur.diff_option == CellDiffOption::None
-        && !skipped(cur)
-        && same(cur, was)
-        && symbol_width(cur.symbol()) == 1
+    if cur.diff_option != CellDiffOption::None
+        || was.diff_option != CellDiffOption::None
+        || cur.skip
+        || was.skip
+    {
+        return false;
+    }
+    let symbol = match (cur.symbol().as_bytes(), was.symbol().as_bytes()) {
+        ([a], [b]) => a == b,
+        ([0xe2, a1 @ (0x94..=0x96 | 0xa0..=0xa3), a2], [b0, b1, b2]) => {
+            *b0 == 0xe2 && a1 == b1 && a2 == b2
+        }
+        _ => return same(cur, was) && symbol_width(cur.symbol()) == 1,
+    };
+    symbol
+        && cur.fg == was.fg
+        && cur.bg == was.bg
+        && cur.modifier == was.modifier
+        && cur.underline_color == was.underline_color
 }
 
 /// `a == b` (ratatui's `Cell` equality), for the diff's inner loop: most cells are the same
