@@ -1,6 +1,7 @@
 //! Crash safety: the real dashboard in a real terminal (tmux), against a real Alertmanager and a
-//! real Prometheus, acknowledging, adding notes, resolving and writing post-mortems with the keys a
-//! person would press, is killed with SIGKILL at a random moment, 100 times over one data dir.
+//! real Prometheus, acknowledging, taking acknowledgements back, adding notes, resolving and writing
+//! post-mortems with the keys a person would press, is killed with SIGKILL at a random moment, 100
+//! times over one data dir.
 //!
 //! What "no acknowledged incident lost" means here. An acknowledgement is *confirmed* once it is
 //! recorded where oncall reads it back: for an Alertmanager alert, its silence exists in
@@ -445,19 +446,23 @@ fn keys_for(
         .map(|s| s.to_string())
         .collect();
     argv.extend([";", "send-keys", "-t", "t", "Enter"].map(String::from));
-    let what = match rng.below(10) {
+    let what = match rng.below(12) {
         0..=3 => {
             argv.push("a".into());
             "ack"
         }
         4..=5 => {
+            argv.push("u".into());
+            "unack"
+        }
+        6..=7 => {
             argv.push("n".into());
             argv.extend([";", "send-keys", "-t", "t", "-l"].map(String::from));
             argv.push(format!("note-{trial}-{k} checked the pods"));
             argv.extend([";", "send-keys", "-t", "t", "Enter"].map(String::from));
             "note"
         }
-        6..=8 => {
+        8..=10 => {
             argv.push("R".into());
             "resolve"
         }
@@ -571,6 +576,7 @@ title = "Crash"
         for e in &so_far[at_restart.min(so_far.len())..] {
             let kind = match &e.kind {
                 EventKind::Acknowledged { .. } => "ack journaled on restart",
+                EventKind::Unacknowledged { .. } => "unack journaled on restart",
                 EventKind::Resolved { by: None } => "resolve journaled on restart",
                 _ => continue,
             };
@@ -614,6 +620,7 @@ title = "Crash"
         for e in &events[before.min(events.len())..] {
             let kind = match &e.kind {
                 EventKind::Acknowledged { .. } => "journaled ack",
+                EventKind::Unacknowledged { .. } => "journaled unack",
                 EventKind::Note { .. } => "journaled note",
                 EventKind::Resolved { by: Some(_) } => "journaled resolve",
                 _ => continue,
@@ -638,6 +645,7 @@ title = "Crash"
         "confirmed in alertmanager",
         "confirmed in journal",
         "journaled note",
+        "journaled unack",
         "journaled resolve",
     ] {
         assert!(
