@@ -3,7 +3,7 @@
 mod feeds;
 mod incidents;
 mod notify;
-mod recover;
+pub mod recover;
 mod runbooks;
 
 use crate::action::{Action, Effect, FetchSpec};

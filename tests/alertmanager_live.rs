@@ -176,7 +176,8 @@ async fn alerts_acknowledgement_and_resolution_round_trip() {
     );
 
     // A teammate silences DiskAlmostFull directly in Alertmanager.
-    tokio::task::block_in_place(|| s.am.silence(&[("alertname", "DiskAlmostFull")], "bob"));
+    let bobs =
+        tokio::task::block_in_place(|| s.am.silence(&[("alertname", "DiskAlmostFull")], "bob"));
     assert!(h.refresh(Duration::from_secs(10)).await);
     let high = h
         .state
@@ -254,6 +255,56 @@ async fn alerts_acknowledgement_and_resolution_round_trip() {
         &e.kind,
         EventKind::Acknowledged { by, silence_id: Some(_), .. } if by == "alice"
     )));
+
+    // Bob lifts his silence; alice acknowledges DiskAlmostFull, and a teammate expires her
+    // silence in Alertmanager: the incident stands open again, and the journal says when.
+    tokio::task::block_in_place(|| s.am.expire(&bobs));
+    let disk_is = async |h: &mut Headless, want: IncidentState| {
+        for _ in 0..20 {
+            assert!(h.refresh(Duration::from_secs(10)).await);
+            let disk = h
+                .state
+                .incidents
+                .list
+                .iter()
+                .find(|i| i.title == "DiskAlmostFull");
+            if disk.unwrap().state == want {
+                return disk.unwrap().clone();
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!(
+            "DiskAlmostFull never {want:?}: {:#?}",
+            h.state.incidents.list
+        );
+    };
+    disk_is(&mut h, IncidentState::Open).await;
+    select(&mut h, "DiskAlmostFull");
+    h.dispatch(Action::Acknowledge);
+    assert!(h.settle(Duration::from_secs(10)).await);
+    let disk = disk_is(&mut h, IncidentState::Acknowledged).await;
+    assert_eq!(disk.acked_by.as_deref(), Some("alice"));
+    let acked_at = chrono::Utc::now();
+    tokio::task::block_in_place(|| s.am.expire(disk.silence_id.as_deref().unwrap()));
+    disk_is(&mut h, IncidentState::Open).await;
+    assert!(h.refresh(Duration::from_secs(10)).await);
+    let taken_back: Vec<_> = h
+        .journal_events
+        .iter()
+        .filter(|e| e.incident == disk.id)
+        .filter_map(|e| match &e.kind {
+            EventKind::Unacknowledged { by } => Some((by.as_str(), e.ts)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(taken_back.len(), 1, "once: {:#?}", h.journal_events);
+    assert_eq!(taken_back[0].0, oncall::update::recover::SILENCE_ENDED_BY);
+    let slack = chrono::Duration::seconds(2);
+    assert!(
+        taken_back[0].1 > acked_at - slack && taken_back[0].1 <= chrono::Utc::now(),
+        "dated when the silence ended: {:?}",
+        taken_back[0].1
+    );
 }
 
 #[test]

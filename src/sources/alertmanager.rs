@@ -341,11 +341,13 @@ fn path_segment(s: &str) -> String {
 /// outside it.
 pub const SILENCES_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The active silences of the last list read, and when.
+/// The active silences of the last list read, and when; and the silences the alerts named at
+/// the last poll.
 #[derive(Debug)]
 struct Kept {
     at: std::time::Instant,
     silences: Vec<Silence>,
+    named: Vec<String>,
 }
 
 /// An Alertmanager server.
@@ -372,7 +374,8 @@ impl Alertmanager {
 
     /// The alerts and the active silences (the only ones an alert can name). The silence list
     /// (which holds every expired silence of the last days too) is read again only when an
-    /// alert names a silence not active in the list last read (new, or pending then), when
+    /// alert names a silence not active in the list last read (new, or pending then), when a
+    /// silence the alerts named at the last poll is named no more (it may have ended), when
     /// that list is older than [`SILENCES_MAX_AGE`], or after oncall changed a silence;
     /// otherwise the list last read is used. Whether an alert is silenced comes from the alert
     /// itself, so a silence expired or deleted meanwhile shows at once.
@@ -381,11 +384,18 @@ impl Alertmanager {
         now: std::time::Instant,
     ) -> Result<(Vec<AmAlert>, Vec<Silence>), SourceError> {
         let alerts = self.alerts().await?;
-        let fresh = self.kept().as_ref().and_then(|k| {
+        let mut named: Vec<String> = alerts.iter().flat_map(|a| a.silenced_by.clone()).collect();
+        named.sort_unstable();
+        named.dedup();
+        let fresh = self.kept().as_mut().and_then(|k| {
             let known = |id: &String| k.silences.iter().any(|s| &s.id == id);
             let young = now.saturating_duration_since(k.at) < SILENCES_MAX_AGE;
-            (young && alerts.iter().flat_map(|a| &a.silenced_by).all(known))
-                .then(|| k.silences.clone())
+            let still_named = k.named.iter().all(|id| named.binary_search(id).is_ok());
+            let fresh = young && still_named && named.iter().all(known);
+            fresh.then(|| {
+                k.named.clone_from(&named);
+                k.silences.clone()
+            })
         });
         if let Some(silences) = fresh {
             return Ok((alerts, silences));
@@ -395,6 +405,7 @@ impl Alertmanager {
         *self.kept() = Some(Kept {
             at: now,
             silences: silences.clone(),
+            named,
         });
         Ok((alerts, silences))
     }

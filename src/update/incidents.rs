@@ -87,6 +87,9 @@ pub fn alerts_loaded(
         }
         if journal_ready {
             fx.extend(super::recover::unjournaled_ack(state, inc, &silences, now));
+            fx.extend(super::recover::ack_ended_elsewhere(
+                state, inc, &silences, now,
+            ));
         }
         state.incidents.resolved.remove(&inc.id);
     }

@@ -56,6 +56,46 @@ pub fn unjournaled_ack(
     ))
 }
 
+/// Who the journal names when an acknowledgement ended in Alertmanager without oncall taking
+/// it back: the silence ran out while oncall was not running, someone expired it there, or
+/// oncall ended between expiring it (`u`) and writing that down.
+pub const SILENCE_ENDED_BY: &str = "alertmanager (silence ended)";
+
+/// An alert that fires unsilenced although the journal holds it acknowledged by its silence:
+/// that silence ended without the journal hearing of it. The acknowledgement is taken back in
+/// the journal, so that the timeline and the post-mortem say the alert stood open again, dated
+/// when the silence ended: its end when the list of active silences still holds it with an
+/// end that has passed, else now (the list holds active silences only, and is read again when
+/// an alert stops naming one). A silence the list holds as active until later is left alone:
+/// Alertmanager has yet to apply it to the alert.
+pub fn ack_ended_elsewhere(
+    state: &State,
+    inc: &Incident,
+    silences: &[Silence],
+    now: DateTime<Utc>,
+) -> Option<Effect> {
+    if inc.state != IncidentState::Open || state.incidents.pending.contains(&inc.id) {
+        return None;
+    }
+    let f = episode(state, &inc.id);
+    let acked_at = f
+        .acked_at
+        .filter(|_| f.acked_by.is_some() && f.resolved_at.is_none())?;
+    let sid = f.silence_id.as_ref()?;
+    let listed = silences.iter().find(|s| &s.id == sid);
+    if listed.is_some_and(|s| s.ends_at > now) {
+        return None;
+    }
+    let ended = listed.map_or(now, |s| s.ends_at);
+    Some(event(
+        &inc.id,
+        EventKind::Unacknowledged {
+            by: SILENCE_ENDED_BY.into(),
+        },
+        ended.max(acked_at),
+    ))
+}
+
 /// Incidents of `source` the journal holds open although the source no longer reports them:
 /// the alert ended while oncall was not running. They are resolved now (the moment they ended
 /// is not known; now is the first time it was seen).
@@ -229,6 +269,110 @@ url = "http://127.0.0.1:2"
             20,
         );
         assert!(again.is_empty(), "{again:?}");
+    }
+
+    fn acked_with(silence: &str, at: i64) -> Event {
+        Event {
+            ts: t(at),
+            incident: "fp-Disk".into(),
+            kind: EventKind::Acknowledged {
+                by: "alice".into(),
+                note: None,
+                silence_id: Some(silence.into()),
+            },
+        }
+    }
+
+    /// A silence of the list last read whose end has passed since.
+    fn ran_out(mut s: Silence, at: i64) -> Silence {
+        s.ends_at = t(at);
+        s
+    }
+
+    #[test]
+    fn a_silence_that_ended_unseen_takes_the_ack_back_once() {
+        let ours = silence("s-1", "Disk", "alice", &format!("{ACK_COMMENT}: Disk"));
+        let mut s = replayed(vec![
+            detected("fp-Disk", "am", -600),
+            acked_with("s-1", -500),
+        ]);
+        let unsilenced = || vec![alert("Disk", None)];
+        // Alertmanager still lists the silence as active: it has yet to apply it to the alert.
+        let evs = answer(&mut s, "am", unsilenced(), vec![ours.clone()], 5);
+        assert!(evs.is_empty(), "{evs:?}");
+        // It ran out at -100 (the list was read before).
+        let evs = answer(
+            &mut s,
+            "am",
+            unsilenced(),
+            vec![ran_out(ours.clone(), -100)],
+            10,
+        );
+        assert_eq!(evs.len(), 1, "{evs:?}");
+        assert_eq!(evs[0].ts, t(-100), "dated when the silence ended");
+        assert_eq!(
+            evs[0].kind,
+            EventKind::Unacknowledged {
+                by: super::SILENCE_ENDED_BY.into()
+            }
+        );
+        let f = super::episode(&s, "fp-Disk");
+        assert_eq!((f.acked_by, f.resolved_at), (None, None));
+        let again = answer(&mut s, "am", unsilenced(), vec![ran_out(ours, -100)], 20);
+        assert!(again.is_empty(), "{again:?}");
+
+        // A silence no longer among the active ones ended at some time unknown: now.
+        let mut s = replayed(vec![
+            detected("fp-Disk", "am", -600),
+            acked_with("s-1", -500),
+        ]);
+        let evs = answer(&mut s, "am", unsilenced(), Vec::new(), 30);
+        assert_eq!(evs.len(), 1, "{evs:?}");
+        assert_eq!(evs[0].ts, t(30));
+    }
+
+    #[test]
+    fn an_ack_taken_back_with_u_is_journaled_by_its_answer_only() {
+        let ours = silence("s-1", "Disk", "alice", &format!("{ACK_COMMENT}: Disk"));
+        let mut s = replayed(vec![
+            detected("fp-Disk", "am", -600),
+            acked_with("s-1", -500),
+        ]);
+        answer(
+            &mut s,
+            "am",
+            vec![alert("Disk", Some("s-1"))],
+            vec![ours.clone()],
+            1,
+        );
+        s.incidents.selected = Some("fp-Disk".into());
+        let fx = update(&mut s, Action::Unacknowledge, t(2));
+        assert!(
+            matches!(fx.as_slice(), [Effect::ExpireSilence { .. }]),
+            "{fx:?}"
+        );
+        let fx = update(
+            &mut s,
+            Action::SilenceExpired {
+                incident: "fp-Disk".into(),
+                result: Ok(()),
+            },
+            t(3),
+        );
+        let unacks = |fx: &[Effect]| {
+            fx.iter()
+                .filter_map(|e| match e {
+                    Effect::Journal(ev) => match &ev.kind {
+                        EventKind::Unacknowledged { by } => Some(by.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(unacks(&fx), ["alice"]);
+        let evs = answer(&mut s, "am", vec![alert("Disk", None)], Vec::new(), 4);
+        assert!(evs.is_empty(), "{evs:?}");
     }
 
     #[test]

@@ -280,6 +280,16 @@ impl Alertmanager {
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
 
+    /// Expires silence `id` directly in Alertmanager (as a teammate would).
+    pub fn expire(&self, id: &str) {
+        let r = reqwest::blocking::Client::new()
+            .delete(format!("{}/api/v2/silence/{id}", self.url()))
+            .send()
+            .unwrap();
+        let status = r.status();
+        assert!(status.is_success(), "expire {id}: {status}");
+    }
+
     /// Creates a silence directly in Alertmanager (as a teammate would).
     pub fn silence(&self, matchers: &[(&str, &str)], created_by: &str) -> String {
         let now = chrono::Utc::now();
