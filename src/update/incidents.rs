@@ -309,6 +309,9 @@ pub fn silence_created(
             if let Some(i) = state.incidents.find_mut(incident) {
                 i.silence_id = Some(id.clone());
             }
+            // The list shown (and acted on: `u` expires this silence) has it at once, not
+            // after the next poll.
+            state.incidents.rebuild(now);
             if !was_pending {
                 return Vec::new(); // an extension
             }
@@ -345,6 +348,15 @@ pub fn unacknowledge(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     };
     if inc.state != IncidentState::Acknowledged {
         state.message = Some(format!("{} is not acknowledged", inc.title));
+        return Vec::new();
+    }
+    if state.incidents.pending.contains(&inc.id) {
+        // Its silence is still being created: taking the acknowledgement back now would be
+        // undone by Alertmanager's answer.
+        state.message = Some(format!(
+            "{} is still being acknowledged; press u again once Alertmanager has answered",
+            inc.title
+        ));
         return Vec::new();
     }
     let user = state.user.clone();

@@ -376,6 +376,39 @@ url = "http://127.0.0.1:2"
     }
 
     #[test]
+    fn u_while_the_silence_is_being_created_changes_nothing() {
+        let mut s = replayed(Vec::new());
+        answer(&mut s, "am", vec![alert("Disk", None)], Vec::new(), 1);
+        s.incidents.selected = Some("fp-Disk".into());
+        update(&mut s, Action::Acknowledge, t(2));
+        let fx = update(&mut s, Action::Unacknowledge, t(3));
+        assert!(fx.is_empty(), "{fx:?}");
+        assert!(
+            s.message
+                .as_deref()
+                .is_some_and(|m| m.contains("still being acknowledged")),
+            "{:?}",
+            s.message
+        );
+        let disk = s.incidents.get("fp-Disk").cloned().expect("listed");
+        assert_eq!(disk.state, crate::incidents::IncidentState::Acknowledged);
+        // Once Alertmanager has answered, u expires the silence.
+        update(
+            &mut s,
+            Action::SilenceCreated {
+                incident: "fp-Disk".into(),
+                result: Ok("s-1".into()),
+            },
+            t(4),
+        );
+        let fx = update(&mut s, Action::Unacknowledge, t(5));
+        assert!(
+            matches!(fx.as_slice(), [Effect::ExpireSilence { silence_id, .. }] if silence_id == "s-1"),
+            "{fx:?}"
+        );
+    }
+
+    #[test]
     fn a_teammates_silence_is_not_journaled_as_ours() {
         let mut s = replayed(vec![detected("fp-Disk", "am", -600)]);
         let theirs = silence("s-2", "Disk", "bob", "on it");
