@@ -127,6 +127,16 @@ fn select(h: &mut Headless, title: &str) {
     h.state.incidents.selected = Some(id);
 }
 
+/// The incident titled `title` in the list the dashboard shows.
+fn incident<'a>(h: &'a Headless, title: &str) -> &'a oncall::incidents::Incident {
+    h.state
+        .incidents
+        .list
+        .iter()
+        .find(|i| i.title == title)
+        .unwrap_or_else(|| panic!("no {title} in {:#?}", h.state.incidents.list))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_acknowledgement_and_resolution_round_trip() {
     let s = tokio::task::block_in_place(stack);
@@ -179,23 +189,11 @@ async fn alerts_acknowledgement_and_resolution_round_trip() {
     let bobs =
         tokio::task::block_in_place(|| s.am.silence(&[("alertname", "DiskAlmostFull")], "bob"));
     assert!(h.refresh(Duration::from_secs(10)).await);
-    let high = h
-        .state
-        .incidents
-        .list
-        .iter()
-        .find(|i| i.title == "HighErrorRate")
-        .unwrap();
+    let high = incident(&h, "HighErrorRate");
     assert_eq!(high.state, IncidentState::Acknowledged);
     assert_eq!(high.acked_by.as_deref(), Some("alice"));
     assert!(high.silence_id.is_some());
-    let disk = h
-        .state
-        .incidents
-        .list
-        .iter()
-        .find(|i| i.title == "DiskAlmostFull")
-        .unwrap();
+    let disk = incident(&h, "DiskAlmostFull");
     assert_eq!(disk.state, IncidentState::Acknowledged);
     assert_eq!(disk.acked_by.as_deref(), Some("bob"));
 
@@ -215,13 +213,7 @@ async fn alerts_acknowledgement_and_resolution_round_trip() {
     });
     assert!(h.refresh(Duration::from_secs(10)).await);
     assert!(h.settle(Duration::from_secs(10)).await);
-    let high = h
-        .state
-        .incidents
-        .list
-        .iter()
-        .find(|i| i.title == "HighErrorRate")
-        .unwrap();
+    let high = incident(&h, "HighErrorRate");
     assert_eq!(high.state, IncidentState::Resolved);
     let silences = tokio::task::block_in_place(|| s.am.get("/api/v2/silences"));
     let ours = silences
@@ -262,14 +254,9 @@ async fn alerts_acknowledgement_and_resolution_round_trip() {
     let disk_is = async |h: &mut Headless, want: IncidentState| {
         for _ in 0..20 {
             assert!(h.refresh(Duration::from_secs(10)).await);
-            let disk = h
-                .state
-                .incidents
-                .list
-                .iter()
-                .find(|i| i.title == "DiskAlmostFull");
-            if disk.unwrap().state == want {
-                return disk.unwrap().clone();
+            let disk = incident(h, "DiskAlmostFull");
+            if disk.state == want {
+                return disk.clone();
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }

@@ -375,12 +375,18 @@ url = "http://127.0.0.1:2"
         assert!(evs.is_empty(), "{evs:?}");
     }
 
-    #[test]
-    fn u_while_the_silence_is_being_created_changes_nothing() {
+    /// Disk firing unsilenced, `a` pressed on it at 2 s: its silence is being created.
+    fn acking_disk() -> State {
         let mut s = replayed(Vec::new());
         answer(&mut s, "am", vec![alert("Disk", None)], Vec::new(), 1);
         s.incidents.selected = Some("fp-Disk".into());
         update(&mut s, Action::Acknowledge, t(2));
+        s
+    }
+
+    #[test]
+    fn u_while_the_silence_is_being_created_changes_nothing() {
+        let mut s = acking_disk();
         let fx = update(&mut s, Action::Unacknowledge, t(3));
         assert!(fx.is_empty(), "{fx:?}");
         assert!(
@@ -424,10 +430,7 @@ url = "http://127.0.0.1:2"
 
     #[test]
     fn an_ack_in_flight_is_journaled_by_its_answer_only() {
-        let mut s = replayed(Vec::new());
-        answer(&mut s, "am", vec![alert("Disk", None)], Vec::new(), 1);
-        s.incidents.selected = Some("fp-Disk".into());
-        update(&mut s, Action::Acknowledge, t(2));
+        let mut s = acking_disk();
         // A poll answers before the silence request does: the silence already shows.
         let ours = silence("s-1", "Disk", "alice", &format!("{ACK_COMMENT}: Disk"));
         let evs = answer(
