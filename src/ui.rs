@@ -8,7 +8,7 @@
 //! ├──────────────┴──────────┬───┴──────────────┴─────────────────────────────┤ 24 columns,
 //! │ panel                   │ panel                                          │ flowing left
 //! └─────────────────────────┴────────────────────────────────────────────────┘ to right
-//!   q quit  ? help  Tab focus  1-9 pages  r refresh                 message   footer
+//!   q quit  ? help  Tab focus  1-3 page  r refresh                  message   footer
 //! ```
 
 mod ascii;
@@ -295,13 +295,16 @@ fn draw_footer(
             theme.warn,
         ));
     }
-    for (k, what) in [
-        ("q", "quit"),
-        ("?", "help"),
-        ("Tab", "focus"),
-        ("1-9", "page"),
-        ("r", "refresh"),
-    ] {
+    // The page keys only when there is another page to go to, naming the ones there are.
+    let pages = (state.pages.len() > 1).then(|| format!("1-{}", state.pages.len().min(9)));
+    let keys = [
+        Some(("q", "quit")),
+        Some(("?", "help")),
+        Some(("Tab", "focus")),
+        pages.as_deref().map(|k| (k, "page")),
+        Some(("r", "refresh")),
+    ];
+    for (k, what) in keys.into_iter().flatten() {
         spans.push(Span::styled(format!(" {k}"), theme.key));
         spans.push(Span::styled(format!(" {what} "), theme.muted));
     }
@@ -738,6 +741,36 @@ mod tests {
         assert!(scrolled.above > 0, "{scrolled:?}");
         assert_eq!(scrolled.worst, crate::state::Status::NoData);
         assert!(footer(&s, 80, 24).contains(&format!("↑{} ", scrolled.above)));
+    }
+
+    #[test]
+    fn the_footer_names_the_page_keys_only_when_there_are_pages_to_go_to() {
+        let cfg = crate::config::Config::demo("http://127.0.0.1:1", &[]);
+        let mut s = State::new(&cfg, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+        let theme = Theme::fallback();
+        let footer = |s: &State| {
+            let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30))
+                .expect("terminal");
+            term.draw(|f| draw(f, s, &theme)).expect("draw");
+            let text = crate::snapshot::to_text(term.backend().buffer());
+            text.lines().last().unwrap_or_default().to_string()
+        };
+        assert!(
+            footer(&s).contains("Tab focus  r refresh"),
+            "{}",
+            footer(&s)
+        );
+        s.pages.push(s.pages[0].clone());
+        s.pages.push(s.pages[0].clone());
+        assert!(
+            footer(&s).contains("Tab focus  1-3 page  r refresh"),
+            "{}",
+            footer(&s)
+        );
+        while s.pages.len() < 12 {
+            s.pages.push(s.pages[0].clone());
+        }
+        assert!(footer(&s).contains(" 1-9 page "), "{}", footer(&s));
     }
 
     #[test]

@@ -191,7 +191,12 @@ fn dispatch(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect
         Action::Top => state.focus = 0,
         Action::Bottom => state.focus = state.page_panels().len().saturating_sub(1),
         Action::Page(n) => {
-            if n < state.pages.len() && n != state.page {
+            if n >= state.pages.len() {
+                state.message = Some(match state.pages.len() {
+                    1 => format!("no page {}: this board has one page", n + 1),
+                    len => format!("no page {}: this board has pages 1 to {len}", n + 1),
+                });
+            } else if n != state.page {
                 state.page = n;
                 state.focus = 0;
                 state.incidents.detail = None;
@@ -645,6 +650,27 @@ mod tests {
         // Without a width (not on screen yet): the history's own grid.
         let (start, end, step) = chart_window(3600.0, 1000.5, None);
         assert_eq!((step, end - start), (chart_step(3600.0), 3600.0));
+    }
+
+    #[test]
+    fn a_page_key_past_the_last_page_says_which_pages_there_are() {
+        let mut s = demo_state();
+        assert_eq!(s.pages.len(), 1);
+        let fx = update(&mut s, Action::Page(1), t(1));
+        assert!(fx.is_empty(), "{fx:?}");
+        assert_eq!(s.page, 0);
+        assert_eq!(
+            s.message.as_deref(),
+            Some("no page 2: this board has one page")
+        );
+        s.pages.push(s.pages[0].clone());
+        update(&mut s, Action::Page(4), t(2));
+        assert_eq!(
+            s.message.as_deref(),
+            Some("no page 5: this board has pages 1 to 2")
+        );
+        update(&mut s, Action::Page(1), t(3));
+        assert_eq!(s.page, 1);
     }
 
     #[test]
