@@ -107,6 +107,20 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// Acknowledged by `by` at `at`.
+    pub fn set_acked(&mut self, by: &str, at: DateTime<Utc>) {
+        self.state = IncidentState::Acknowledged;
+        self.acked_by = Some(by.to_string());
+        self.acked_at = Some(at);
+    }
+
+    /// Open again: no one's acknowledgement stands.
+    pub fn set_open(&mut self) {
+        self.state = IncidentState::Open;
+        self.acked_by = None;
+        self.acked_at = None;
+    }
+
     /// A new open incident: not acknowledged, no text, labels or links yet (set what applies).
     pub fn open(
         id: impl Into<String>,

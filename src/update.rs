@@ -3,7 +3,8 @@
 mod feeds;
 mod incidents;
 mod notify;
-pub mod recover;
+mod recover;
+pub use recover::SILENCE_ENDED_BY;
 mod runbooks;
 
 use crate::action::{Action, Effect, FetchSpec};

@@ -285,7 +285,7 @@ async fn alerts_acknowledgement_and_resolution_round_trip() {
         })
         .collect();
     assert_eq!(taken_back.len(), 1, "once: {:#?}", h.journal_events);
-    assert_eq!(taken_back[0].0, oncall::update::recover::SILENCE_ENDED_BY);
+    assert_eq!(taken_back[0].0, oncall::update::SILENCE_ENDED_BY);
     let slack = chrono::Duration::seconds(2);
     assert!(
         taken_back[0].1 > acked_at - slack && taken_back[0].1 <= chrono::Utc::now(),

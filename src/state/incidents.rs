@@ -203,8 +203,22 @@ impl Incidents {
         }
     }
 
+    /// Changes incident `id` wherever it is kept (alerts, rules, resolved) with `f`, then
+    /// rebuilds the list shown, so that what is shown and acted on next has the change at
+    /// once. `None` when there is no such incident (the list is rebuilt all the same).
+    pub fn change<R>(
+        &mut self,
+        id: &str,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Incident) -> R,
+    ) -> Option<R> {
+        let r = self.find_mut(id).map(f);
+        self.rebuild(now);
+        r
+    }
+
     /// Finds an incident anywhere (alerts, rules, resolved) for changing it.
-    pub fn find_mut(&mut self, id: &str) -> Option<&mut Incident> {
+    fn find_mut(&mut self, id: &str) -> Option<&mut Incident> {
         if let Some(i) = self.local.get_mut(id) {
             return Some(i);
         }

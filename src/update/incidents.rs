@@ -254,12 +254,9 @@ pub fn acknowledge(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let user = state.user.clone();
     if source_kind(state, &inc.source) == Some(SourceKind::Alertmanager) {
         state.incidents.pending.insert(inc.id.clone());
-        if let Some(i) = state.incidents.find_mut(&inc.id) {
-            i.state = IncidentState::Acknowledged;
-            i.acked_by = Some(user.clone());
-            i.acked_at = Some(now);
-        }
-        state.incidents.rebuild(now);
+        state
+            .incidents
+            .change(&inc.id, now, |i| i.set_acked(&user, now));
         state.message = Some(format!("acknowledging {}…", inc.title));
         return vec![Effect::CreateSilence {
             source: inc.source.clone(),
@@ -278,12 +275,9 @@ pub fn acknowledge(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         .incidents
         .local_acks
         .insert(inc.id.clone(), (user.clone(), now));
-    if let Some(i) = state.incidents.find_mut(&inc.id) {
-        i.state = IncidentState::Acknowledged;
-        i.acked_by = Some(user.clone());
-        i.acked_at = Some(now);
-    }
-    state.incidents.rebuild(now);
+    state
+        .incidents
+        .change(&inc.id, now, |i| i.set_acked(&user, now));
     state.message = Some(format!("acknowledged {}", inc.title));
     vec![event(
         &inc.id,
@@ -306,12 +300,10 @@ pub fn silence_created(
     let was_pending = state.incidents.pending.remove(incident);
     match result {
         Ok(id) => {
-            if let Some(i) = state.incidents.find_mut(incident) {
-                i.silence_id = Some(id.clone());
-            }
-            // The list shown (and acted on: `u` expires this silence) has it at once, not
-            // after the next poll.
-            state.incidents.rebuild(now);
+            // The list shown (and acted on: `u` expires this silence) has it at once.
+            state
+                .incidents
+                .change(incident, now, |i| i.silence_id = Some(id.clone()));
             if !was_pending {
                 return Vec::new(); // an extension
             }
@@ -328,12 +320,7 @@ pub fn silence_created(
         }
         Err(e) => {
             if was_pending {
-                if let Some(i) = state.incidents.find_mut(incident) {
-                    i.state = IncidentState::Open;
-                    i.acked_by = None;
-                    i.acked_at = None;
-                }
-                state.incidents.rebuild(now);
+                state.incidents.change(incident, now, Incident::set_open);
             }
             state.message = Some(format!("acknowledge failed: {e}"));
             Vec::new()
@@ -376,12 +363,7 @@ pub fn unacknowledge(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         }];
     }
     state.incidents.local_acks.remove(&inc.id);
-    if let Some(i) = state.incidents.find_mut(&inc.id) {
-        i.state = IncidentState::Open;
-        i.acked_by = None;
-        i.acked_at = None;
-    }
-    state.incidents.rebuild(now);
+    state.incidents.change(&inc.id, now, Incident::set_open);
     vec![event(&inc.id, EventKind::Unacknowledged { by: user }, now)]
 }
 
@@ -394,18 +376,19 @@ pub fn silence_expired(
     match result {
         Ok(()) => {
             let user = state.user.clone();
-            let mut fx = Vec::new();
-            if let Some(i) = state.incidents.find_mut(incident) {
+            let reopened = state.incidents.change(incident, now, |i| {
                 i.silence_id = None;
-                if i.state == IncidentState::Acknowledged {
-                    i.state = IncidentState::Open;
-                    i.acked_by = None;
-                    i.acked_at = None;
-                    fx.push(event(incident, EventKind::Unacknowledged { by: user }, now));
+                let acked = i.state == IncidentState::Acknowledged;
+                if acked {
+                    i.set_open();
                 }
+                acked
+            });
+            if reopened == Some(true) {
+                vec![event(incident, EventKind::Unacknowledged { by: user }, now)]
+            } else {
+                Vec::new()
             }
-            state.incidents.rebuild(now);
-            fx
         }
         Err(e) => {
             state.message = Some(format!("expiring the silence failed: {e}"));
