@@ -110,8 +110,8 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut signals = Signals::new()?;
     let mut last_draw: Option<Instant> = None;
-    // Panel bodies kept between frames (forgotten when the config or themes are read again).
-    let bodies = std::cell::RefCell::new(crate::ui::cache::BodyCache::default());
+    // Panels kept between frames (forgotten when the config or themes are read again).
+    let kept = std::cell::RefCell::new(crate::ui::cache::PanelCache::default());
     let data_gap = frame_gap.max(DATA_FRAME);
     // Whether what is waiting to be drawn includes the user's own input.
     let mut urgent = true;
@@ -165,7 +165,7 @@ pub async fn run(
                     state.message = Some(e);
                 }
                 themes = reload_themes(&themes, mode.depth);
-                bodies.borrow_mut().clear();
+                kept.borrow_mut().clear();
                 state.theme_names = themes.iter().map(|t| t.name.clone()).collect();
             }
             let effects = update(&mut state, a, Utc::now());
@@ -189,7 +189,7 @@ pub async fn run(
         let due = last_draw.is_none_or(|at| at.elapsed() >= gap);
         if state.dirty && due {
             let theme = &themes[state.theme % themes.len()];
-            if let Err(e) = draw(&mut guard, &state, theme, &bodies) {
+            if let Err(e) = draw(&mut guard, &state, theme, &kept) {
                 return Ok(terminal_error(e)?);
             }
             state.dirty = false;
@@ -226,10 +226,10 @@ fn draw(
     guard: &mut TerminalGuard,
     state: &State,
     theme: &crate::theme::Theme,
-    bodies: &std::cell::RefCell<crate::ui::cache::BodyCache>,
+    kept: &std::cell::RefCell<crate::ui::cache::PanelCache>,
 ) -> io::Result<()> {
     guard.terminal.backend_mut().begin_frame();
-    let drawn = guard.draw(|f| crate::ui::draw_cached(f, state, theme, Some(bodies)));
+    let drawn = guard.draw(|f| crate::ui::draw_cached(f, state, theme, Some(kept)));
     let written = guard.terminal.backend_mut().end_frame();
     drawn.and(written)
 }

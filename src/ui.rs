@@ -43,13 +43,13 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
     draw_cached(frame, state, theme, None);
 }
 
-/// [`draw`], copying the panel bodies that did not change from `cache` (the running dashboard
+/// [`draw`], copying the panels that did not change from `cache` (the running dashboard
 /// keeps one between frames).
 pub fn draw_cached(
     frame: &mut Frame<'_>,
     state: &State,
     theme: &Theme,
-    cache: Option<&std::cell::RefCell<cache::BodyCache>>,
+    cache: Option<&std::cell::RefCell<cache::PanelCache>>,
 ) -> Vec<Rect> {
     if let Some(c) = cache {
         c.borrow_mut().begin_frame();
@@ -70,7 +70,7 @@ fn draw_board(
     frame: &mut Frame<'_>,
     state: &State,
     theme: &Theme,
-    cache: Option<&std::cell::RefCell<cache::BodyCache>>,
+    cache: Option<&std::cell::RefCell<cache::PanelCache>>,
 ) -> bool {
     let area = frame.area();
     if theme.background != Style::default() {
@@ -95,7 +95,7 @@ fn draw_board(
     let shown = draw_body(frame, body, state, theme, cache);
     draw_footer(frame, footer, state, theme, &shown);
     // Whatever is drawn over the panels from here on must count in `covered`: the screen takes
-    // the bodies copied from the last frame as unchanged unless something covers them.
+    // the panels copied from the last frame as unchanged unless something covers them.
     let mut covered = false;
     if state.incidents.detail.is_some() {
         incident_detail::render(frame, body, state, theme);
@@ -382,7 +382,7 @@ pub(crate) fn draw_body(
     area: Rect,
     state: &State,
     theme: &Theme,
-    cache: Option<&std::cell::RefCell<cache::BodyCache>>,
+    cache: Option<&std::cell::RefCell<cache::PanelCache>>,
 ) -> Vec<(usize, Rect)> {
     if state.grid_rows().is_empty() {
         let text = "No panels to show. Add a prometheus source (and [[pages]]) to the config, or run `oncall --demo`.";

@@ -1,28 +1,29 @@
-//! Panel bodies kept between frames. A frame is drawn every second (the clock, the data ages
-//! in the titles), but a chart's body only changes when its data or its time grid does: a body
-//! whose inputs are the same as last frame's is copied from here instead of drawn again.
+//! Panels kept between frames. A frame is drawn every second (the clock, the logs, the data
+//! ages), but a stat or a chart only changes when its data, its time grid or its title does: a
+//! panel whose inputs are the same as last frame's is copied from here, border and all, instead
+//! of drawn again, and the screen does not compare it when it is where the last frame had it.
 
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use std::collections::HashMap;
 
 #[derive(Default)]
-pub struct BodyCache {
-    bodies: HashMap<usize, Body>,
-    /// Bodies copied instead of drawn, since the start.
+pub struct PanelCache {
+    panels: HashMap<usize, Kept>,
+    /// Panels copied instead of drawn, since the start.
     pub hits: u64,
     /// Frames drawn with this cache.
     frame: u64,
-    /// This frame's bodies copied where the last frame had them too.
+    /// This frame's panels copied where the last frame had them too.
     same_place: Vec<Rect>,
-    /// Whether the last frame had something drawn over the bodies.
+    /// Whether the last frame had something drawn over the panels.
     covered: bool,
 }
 
-/// Everything a kept body is drawn from besides its size: when one of these changes, the body
-/// is drawn again.
+/// Everything a kept panel is drawn from besides its area: when one of these changes, the
+/// panel is drawn again.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BodyKey {
+pub struct PanelKey {
     /// The panel's data generation (new data or a new error).
     pub generation: u64,
     pub focused: bool,
@@ -31,20 +32,26 @@ pub struct BodyKey {
     pub theme: usize,
     pub wall: bool,
     pub low_bandwidth: bool,
+    /// What the border shows: a hash of the title, the status and age on the right, the
+    /// border's style and the error row's text.
+    pub chrome: u64,
 }
 
-struct Body {
-    key: BodyKey,
+struct Kept {
+    key: PanelKey,
     area: Rect,
     cells: Vec<Cell>,
+    /// Whether every cell is one column, with no diff option and not skipped: only such
+    /// panels are handed to the screen as unchanged (it steps over them without a look).
+    plain: bool,
     /// The frame that last showed it.
     shown: u64,
 }
 
-impl BodyCache {
-    /// Forgets every body (the config or the themes were read again).
+impl PanelCache {
+    /// Forgets every panel (the config or the themes were read again).
     pub fn clear(&mut self) {
-        self.bodies.clear();
+        self.panels.clear();
     }
 
     /// A frame starts.
@@ -54,10 +61,10 @@ impl BodyCache {
     }
 
     /// The frame is drawn; `covered` says whether anything (a popup, the help) was drawn over
-    /// the bodies after them. Returns the areas whose cells are the last frame's, cell for
-    /// cell: bodies copied where the last frame showed the same body, when neither frame had
-    /// anything over them. The screen need not compare those cells (it must still have shown
-    /// the last frame whole).
+    /// the panels after them. Returns the areas whose cells are the last frame's, cell for
+    /// cell, and plain (one column, no diff option, not skipped): panels copied where the last
+    /// frame showed the same panel, when neither frame had anything over them. The screen need
+    /// not compare those cells (it must still have shown the last frame whole).
     pub fn end_frame(&mut self, covered: bool) -> Vec<Rect> {
         let unchanged = if covered || self.covered {
             Vec::new()
@@ -68,10 +75,10 @@ impl BodyCache {
         unchanged
     }
 
-    /// Copies panel `panel`'s body into `buf` when it was drawn with the same `key` in the
-    /// same `area`.
-    pub fn blit(&mut self, panel: usize, key: BodyKey, area: Rect, buf: &mut Buffer) -> bool {
-        let Some(b) = self.bodies.get_mut(&panel) else {
+    /// Copies panel `panel` into `buf` when it was drawn with the same `key` in the same
+    /// `area`.
+    pub fn blit(&mut self, panel: usize, key: PanelKey, area: Rect, buf: &mut Buffer) -> bool {
+        let Some(b) = self.panels.get_mut(&panel) else {
             return false;
         };
         if b.key != key || b.area != area || buf.area.intersection(area) != area {
@@ -82,7 +89,7 @@ impl BodyCache {
             let start = buf.index_of(area.x, y);
             buf.content[start..start + w].clone_from_slice(&b.cells[row * w..(row + 1) * w]);
         }
-        if b.shown + 1 == self.frame {
+        if b.shown + 1 == self.frame && b.plain {
             self.same_place.push(area);
         }
         b.shown = self.frame;
@@ -90,27 +97,29 @@ impl BodyCache {
         true
     }
 
-    /// Keeps panel `panel`'s body as drawn in `buf`.
-    pub fn store(&mut self, panel: usize, key: BodyKey, area: Rect, buf: &Buffer) {
+    /// Keeps panel `panel` as drawn in `area` of `buf`.
+    pub fn store(&mut self, panel: usize, key: PanelKey, area: Rect, buf: &Buffer) {
         if buf.area.intersection(area) != area {
-            self.bodies.remove(&panel);
+            self.panels.remove(&panel);
             return;
         }
-        let body = self.bodies.entry(panel).or_insert_with(|| Body {
+        let kept = self.panels.entry(panel).or_insert_with(|| Kept {
             key,
             area,
             cells: Vec::new(),
+            plain: false,
             shown: 0,
         });
-        body.key = key;
-        body.area = area;
-        body.shown = self.frame;
-        body.cells.clear();
+        kept.key = key;
+        kept.area = area;
+        kept.shown = self.frame;
+        kept.cells.clear();
         for y in area.top()..area.bottom() {
             let start = buf.index_of(area.x, y);
-            body.cells
+            kept.cells
                 .extend_from_slice(&buf.content[start..start + usize::from(area.width)]);
         }
+        kept.plain = kept.cells.iter().all(crate::tui::screen::plain);
     }
 }
 
@@ -186,9 +195,9 @@ mod tests {
     }
 
     /// Over a run of rounds (data for some panels, time crossing chart steps, errors, focus,
-    /// theme and size changes), every frame drawn with kept bodies is the frame drawn afresh.
+    /// theme and size changes), every frame drawn with kept panels is the frame drawn afresh.
     #[test]
-    fn kept_bodies_draw_the_same_frames_as_drawing_afresh() {
+    fn kept_panels_draw_the_same_frames_as_drawing_afresh() {
         let mut cfg = Config::demo("http://127.0.0.1:1", &[]);
         cfg.oncall.members.clear();
         let themes = [
@@ -196,15 +205,15 @@ mod tests {
             crate::theme::Theme::fallback().without_color(),
         ];
         let mut s = State::new(&cfg, at(0.0));
-        let cache = RefCell::new(BodyCache::default());
+        let cache = RefCell::new(PanelCache::default());
         let mut t = 10_000.0;
         let (mut w, mut h) = (200u16, 50u16);
         let mut kept = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
         let mut fresh = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-        // As the dashboard draws: through the screen, which skips the bodies kept in place.
+        // As the dashboard draws: through the screen, which skips the panels kept in place.
         let mut shown = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
         let mut screen = crate::tui::screen::Screen::new();
-        let shown_cache = RefCell::new(BodyCache::default());
+        let shown_cache = RefCell::new(PanelCache::default());
         let skipped = std::cell::Cell::new(0usize);
         type Term = Terminal<TestBackend>;
         let mut check =
@@ -275,7 +284,7 @@ mod tests {
             }
             check(&mut kept, &mut fresh, &mut shown, &s, round);
         }
-        // Bodies were kept and copied, not drawn every time, and the screen took many as they
+        // Panels were kept and copied, not drawn every time, and the screen took many as they
         // were.
         assert!(cache.borrow().hits > 100, "{} hits", cache.borrow().hits);
         assert!(

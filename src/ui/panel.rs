@@ -22,8 +22,8 @@ pub struct View<'a> {
     pub focused: bool,
     pub now: DateTime<Utc>,
     pub state: &'a crate::state::State,
-    /// Bodies kept from earlier frames.
-    pub cache: Option<&'a std::cell::RefCell<super::cache::BodyCache>>,
+    /// Panels kept from earlier frames.
+    pub cache: Option<&'a std::cell::RefCell<super::cache::PanelCache>>,
 }
 
 /// The marker shown next to the title; words as well as colour, so it reads without colour.
@@ -159,13 +159,89 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     };
     let right = title_right(p, status, view.now, area.width, theme);
     let left = Line::from(Span::styled(format!(" {} ", p.cfg.title), theme.title));
-    let inner = frame_panel(
-        frame.buffer_mut(),
-        area,
-        border,
-        &left,
-        &Line::from(right).right_aligned(),
+    // Panels drawn from their data alone (and, for a chart, its time grid) are kept whole.
+    let kept = p.updated_at.is_some()
+        && matches!(
+            p.cfg.kind,
+            PanelKind::Stat | PanelKind::Timeseries | PanelKind::Health | PanelKind::Gauge
+        );
+    let Some(cache) = view.cache.filter(|_| kept) else {
+        draw(frame, area, view, theme, border, &left, &right);
+        return;
+    };
+    let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
+        let now = view.now.timestamp_millis() as f64 / 1000.0;
+        let dots = timeseries::chart_dots(p, content_area(frame.buffer_mut().area, area, p));
+        crate::update::chart_window(p.cfg.history().as_secs_f64(), now, dots).1
+    });
+    let key = super::cache::PanelKey {
+        generation: p.generation,
+        focused: view.focused,
+        grid_end,
+        theme: view.state.theme,
+        wall: view.state.wall,
+        low_bandwidth: view.state.low_bandwidth,
+        chrome: chrome(&left, &right, border, p.error.as_deref()),
+    };
+    let area = area.intersection(frame.buffer_mut().area);
+    if cache
+        .borrow_mut()
+        .blit(view.index, key, area, frame.buffer_mut())
+    {
+        return;
+    }
+    draw(frame, area, view, theme, border, &left, &right);
+    cache
+        .borrow_mut()
+        .store(view.index, key, area, frame.buffer_mut());
+}
+
+/// A hash of what a panel's border shows besides its body.
+fn chrome(left: &Line<'_>, right: &[Span<'_>], border: Style, error: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for span in left.spans.iter().chain(right) {
+        span.content.hash(&mut h);
+        span.style.hash(&mut h);
+    }
+    border.hash(&mut h);
+    error.hash(&mut h);
+    h.finish()
+}
+
+/// Where a panel's body goes in `area` of a buffer of `screen`: inside the border, above the
+/// error row when there is one under data.
+fn content_area(screen: Rect, area: Rect, p: &PanelState) -> Rect {
+    let area = area.intersection(screen);
+    let inner = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
     );
+    if p.error.is_some() && p.updated_at.is_some() {
+        Rect {
+            height: inner.height.saturating_sub(1),
+            ..inner
+        }
+    } else {
+        inner
+    }
+}
+
+/// The panel: its border and titles, then what it shows.
+fn draw(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    view: &View<'_>,
+    theme: &Theme,
+    border: Style,
+    left: &Line<'_>,
+    right: &[Span<'_>],
+) {
+    let p = view.panel;
+    let right = Line::from(right.to_vec()).right_aligned();
+    let inner = frame_panel(frame.buffer_mut(), area, border, left, &right);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
@@ -195,51 +271,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         );
         return;
     }
-    let content = match &p.error {
-        Some(err) => {
-            // The last good data stays above; the failure takes the bottom row.
-            let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
-            let text = format!("error: {err}");
-            frame.render_widget(
-                Plain::new(super::truncate(&text, row.width)).style(theme.error),
-                row,
-            );
-            Rect::new(inner.x, inner.y, inner.width, inner.height - 1)
-        }
-        None => inner,
-    };
-    if content.height == 0 {
-        return;
+    if let Some(err) = &p.error {
+        // The last good data stays above; the failure takes the bottom row.
+        let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+        let text = format!("error: {err}");
+        frame.render_widget(
+            Plain::new(super::truncate(&text, row.width)).style(theme.error),
+            row,
+        );
     }
-    // Bodies drawn from the panel's data alone (and, for a chart, its time grid) are kept.
-    let kept = matches!(
-        p.cfg.kind,
-        PanelKind::Stat | PanelKind::Timeseries | PanelKind::Health | PanelKind::Gauge
-    );
-    if let Some(cache) = view.cache.filter(|_| kept) {
-        let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
-            let now = view.now.timestamp_millis() as f64 / 1000.0;
-            let dots = timeseries::chart_dots(p, content);
-            crate::update::chart_window(p.cfg.history().as_secs_f64(), now, dots).1
-        });
-        let key = super::cache::BodyKey {
-            generation: p.generation,
-            focused: view.focused,
-            grid_end,
-            theme: view.state.theme,
-            wall: view.state.wall,
-            low_bandwidth: view.state.low_bandwidth,
-        };
-        if cache
-            .borrow_mut()
-            .blit(view.index, key, content, frame.buffer_mut())
-        {
-            return;
-        }
-        draw_kind(frame, content, view, theme);
-        cache
-            .borrow_mut()
-            .store(view.index, key, content, frame.buffer_mut());
+    let content = content_area(frame.buffer_mut().area, area, p);
+    if content.height == 0 {
         return;
     }
     draw_kind(frame, content, view, theme);
