@@ -23,7 +23,7 @@ pub mod incidents;
 mod logs;
 pub mod oncall_panel;
 mod panel;
-mod plain;
+pub mod plain;
 pub mod slo_panel;
 mod stat;
 mod timeseries;

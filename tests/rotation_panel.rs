@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 // The panel's source is compiled into this test directly, so the test does not depend on where
-// the board mounts the module; `rotation`, `theme` and `tz` stand in for the crate paths it uses.
+// the board mounts the module; `rotation`, `theme`, `tz` and `ui` stand in for the crate paths it
+// uses.
 #[path = "../src/ui/oncall_panel.rs"]
 mod oncall_panel;
 mod rotation {
@@ -15,6 +16,9 @@ mod theme {
 }
 mod tz {
     pub use oncall::tz::*;
+}
+mod ui {
+    pub use oncall::ui::*;
 }
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -181,13 +181,13 @@ impl PanelState {
         out
     }
 
-    /// New data. A stat, gauge or health body shows values, not their times: when only the
-    /// times moved (a source scraped every 15 s answers the same values for 15 s), the
-    /// generation stays and the body kept from the last frame is used again.
+    /// New data. A stat, gauge, health or error budget body shows values, not their times:
+    /// when only the times moved (a source scraped every 15 s answers the same values for
+    /// 15 s), the generation stays and the body kept from the last frame is used again.
     fn take_series(&mut self, fresh: Vec<SeriesData>, at: DateTime<Utc>) {
         let by_value = matches!(
             self.cfg.kind,
-            PanelKind::Stat | PanelKind::Gauge | PanelKind::Health
+            PanelKind::Stat | PanelKind::Gauge | PanelKind::Health | PanelKind::Slo
         );
         let same = by_value && self.error.is_none() && same_values(&self.series, &fresh);
         self.series = fresh;
@@ -400,7 +400,12 @@ mod tests {
                 points: vec![(t, v)],
             }]]
         };
-        for kind in [PanelKind::Stat, PanelKind::Gauge, PanelKind::Health] {
+        for kind in [
+            PanelKind::Stat,
+            PanelKind::Gauge,
+            PanelKind::Health,
+            PanelKind::Slo,
+        ] {
             let mut p = panel(kind);
             p.apply(answer(10.0, 1.0), now);
             let g = p.generation;

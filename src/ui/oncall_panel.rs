@@ -13,12 +13,12 @@
 use crate::rotation::{OnCall, countdown, format_when, is_user};
 use crate::theme::Theme;
 use crate::tz::Tz;
+use crate::ui::plain::Plain;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 /// Draws the panel's content into `area` (inside the panel frame).
@@ -37,7 +37,7 @@ pub fn render(
     let Some(o) = o else {
         let text = " no rotation configured ([oncall] members)";
         let line = fit(vec![Span::styled(text, theme.muted)], area.width);
-        frame.render_widget(Paragraph::new(line), area);
+        frame.render_widget(Plain::new(line), area);
         return;
     };
     let mut rows = lines(o, user, tz, now, theme, false);
@@ -58,7 +58,7 @@ pub fn render(
     let top = area.y + (area.height - used) / 2;
     let body = Rect::new(area.x, top, area.width, used);
     let rows: Vec<Line<'_>> = rows.into_iter().map(|l| fit(l.spans, body.width)).collect();
-    frame.render_widget(Paragraph::new(rows), body);
+    frame.render_widget(Plain::new(rows), body);
 }
 
 /// The rows, most important first.

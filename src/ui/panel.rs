@@ -163,7 +163,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     let kept = p.updated_at.is_some()
         && matches!(
             p.cfg.kind,
-            PanelKind::Stat | PanelKind::Timeseries | PanelKind::Health | PanelKind::Gauge
+            PanelKind::Stat
+                | PanelKind::Timeseries
+                | PanelKind::Health
+                | PanelKind::Gauge
+                | PanelKind::Slo
         );
     let Some(cache) = view.cache.filter(|_| kept) else {
         draw(frame, area, view, theme, border, &left, &right);
