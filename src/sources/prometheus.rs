@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Queries longer than this (URL-encoded) go as a POST form.
+/// A URL longer than this is refused by many servers and proxies: a query that long is never
+/// asked with a GET.
 const MAX_GET_URL: usize = 4000;
 
 pub type Labels = BTreeMap<String, String>;
@@ -201,6 +202,9 @@ pub struct Prometheus {
     endpoints: [(&'static str, Option<reqwest::Url>); 2],
     /// What this server was found to take in one batched query (shared by the clones).
     batching: Arc<Mutex<Batching>>,
+    /// Set once the server (or a proxy before it) refused a POST: queries go as GETs from then
+    /// on (shared by the clones).
+    get_only: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The label that tells the parts of a batched query apart ([`batch_query`]).
@@ -297,18 +301,18 @@ impl Prometheus {
             http,
             endpoints,
             batching: Arc::default(),
+            get_only: Arc::default(),
         })
     }
 
-    /// A GET of `path` with `params` in its query.
-    fn get(&self, path: &str, params: &[(&'static str, String)]) -> reqwest::RequestBuilder {
+    /// A request of `method` to `path`, without parameters yet.
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let read = self.endpoints.iter().find(|(p, _)| *p == path);
         match read.and_then(|(_, u)| u.clone()) {
-            Some(u) => self.http.client.get(u),
+            Some(u) => self.http.client.request(method, u),
             // A base that is not a URL: reqwest gives its own error for it.
-            None => self.http.client.get(self.http.url(path)),
+            None => self.http.client.request(method, self.http.url(path)),
         }
-        .query(params)
     }
 
     /// Instant query at `time` (unix seconds).
@@ -448,25 +452,33 @@ impl Prometheus {
         }
     }
 
+    /// Asks once. The parameters go as a POST form, as Grafana asks Prometheus by default:
+    /// the query stays out of the URL (which every layer of the HTTP client would read again,
+    /// a query at a time) and its length has no limit. A server or proxy that refuses the POST
+    /// (405) is asked the same with a GET, now and from then on.
     async fn attempt(
         &self,
         path: &str,
         params: &[(&'static str, String)],
     ) -> Result<QueryResult, SourceError> {
-        let url = self.http.url(path);
+        use std::sync::atomic::Ordering;
         let encoded_len: usize = params.iter().map(|(k, v)| k.len() + v.len() * 3 + 2).sum();
-        if url.len() + encoded_len < MAX_GET_URL {
-            let req = self.get(path, params);
+        let fits_get = self.http.url(path).len() + encoded_len < MAX_GET_URL;
+        let mut get = fits_get && self.get_only.load(Ordering::Relaxed);
+        loop {
+            let req = if get {
+                self.request(reqwest::Method::GET, path).query(params)
+            } else {
+                self.request(reqwest::Method::POST, path).form(params)
+            };
             let (status, ctype, body) = self.http.send(req).await?;
-            // Some proxies refuse long GETs; Prometheus takes the same form as a POST.
-            if status != 405 && status != 414 {
-                return Http::decode(body, move |b| parse_response(status, ctype.as_deref(), b))
-                    .await;
+            if status == 405 && !get && fits_get {
+                self.get_only.store(true, Ordering::Relaxed);
+                get = true;
+                continue;
             }
+            return Http::decode(body, move |b| parse_response(status, ctype.as_deref(), b)).await;
         }
-        let req = self.http.client.post(&url).form(params);
-        let (status, ctype, body) = self.http.send(req).await?;
-        Http::decode(body, move |b| parse_response(status, ctype.as_deref(), b)).await
     }
 }
 
@@ -552,6 +564,93 @@ impl Prometheus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server on loopback that refuses POSTs (405) and answers GETs: gives its URL and, once
+    /// the client is done, each request's method and parameters, read off the wire.
+    fn refusing_posts() -> (String, std::thread::JoinHandle<Vec<(String, String)>>) {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let server = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            // One connection at a time, each kept alive until the client closes it.
+            while seen.len() < 3 {
+                let (conn, _) = listener.accept().expect("a connection");
+                let mut conn = BufReader::new(conn);
+                loop {
+                    let mut line = String::new();
+                    if conn.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let mut words = line.split_whitespace();
+                    let method = words.next().unwrap_or_default().to_string();
+                    let target = words.next().unwrap_or_default().to_string();
+                    let mut length = 0;
+                    loop {
+                        let mut header = String::new();
+                        conn.read_line(&mut header).expect("a header");
+                        if header.trim().is_empty() {
+                            break;
+                        }
+                        let header = header.to_lowercase();
+                        if let Some(v) = header.strip_prefix("content-length:") {
+                            length = v.trim().parse().expect("a length");
+                        }
+                    }
+                    let mut body = vec![0u8; length];
+                    conn.read_exact(&mut body).expect("the body");
+                    let params = match target.split_once('?') {
+                        Some((_, q)) => q.to_string(),
+                        None => String::from_utf8_lossy(&body).into_owned(),
+                    };
+                    let answer = if method == "POST" {
+                        "HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\n\
+                         content-length: 18\r\n\r\nMethod Not Allowed"
+                            .to_string()
+                    } else {
+                        let json = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"7"]}]}}"#;
+                        format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                             content-length: {}\r\n\r\n{json}",
+                            json.len()
+                        )
+                    };
+                    seen.push((method, params));
+                    conn.get_mut()
+                        .write_all(answer.as_bytes())
+                        .expect("an answer");
+                }
+            }
+            seen
+        });
+        (url, server)
+    }
+
+    /// Queries go as a POST form; a server that refuses POSTs gets the same as a GET, and only
+    /// GETs from then on.
+    #[test]
+    fn a_refused_post_is_asked_again_as_a_get_and_not_again() {
+        let (url, server) = refusing_posts();
+        let cfg = SourceConfig::new(crate::config::SourceKind::Prometheus, &url);
+        let prom = Prometheus::new(&cfg).expect("client");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        for _ in 0..2 {
+            let r = rt.block_on(prom.query("up", 1.0)).expect("an answer");
+            assert_eq!(r.series[0].points, vec![(1.0, 7.0)]);
+        }
+        drop(prom);
+        drop(rt);
+        let seen = server.join().expect("server");
+        let methods: Vec<&str> = seen.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(methods, ["POST", "GET", "GET"]);
+        for (method, params) in &seen {
+            assert!(params.contains("query=up"), "{method}: {params}");
+            assert!(params.contains("time=1.000"), "{method}: {params}");
+        }
+    }
 
     fn ok(body: &str) -> QueryResult {
         parse_response(200, Some("application/json"), body.as_bytes())
