@@ -158,7 +158,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         theme.border
     };
     let right = title_right(p, status, view.now, area.width, theme);
-    let left = Line::from(Span::styled(format!(" {} ", p.cfg.title), theme.title));
     // Panels drawn from their data alone (and, for a chart, its time grid) are kept whole.
     let kept = p.updated_at.is_some()
         && matches!(
@@ -170,7 +169,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
                 | PanelKind::Slo
         );
     let Some(cache) = view.cache.filter(|_| kept) else {
-        draw(frame, area, view, theme, border, &left, &right);
+        draw(frame, area, view, theme, border, &right);
         return;
     };
     let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
@@ -185,32 +184,24 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         theme: view.state.theme,
         wall: view.state.wall,
         low_bandwidth: view.state.low_bandwidth,
-        chrome: chrome(&left, &right, border, p.error.as_deref()),
+    };
+    let chrome = super::cache::Chrome {
+        title: &p.cfg.title,
+        right: &right,
+        border,
+        error: p.error.as_deref(),
     };
     let area = area.intersection(frame.buffer_mut().area);
     if cache
         .borrow_mut()
-        .blit(view.index, key, area, frame.buffer_mut())
+        .blit(view.index, key, &chrome, area, frame.buffer_mut())
     {
         return;
     }
-    draw(frame, area, view, theme, border, &left, &right);
+    draw(frame, area, view, theme, border, &right);
     cache
         .borrow_mut()
-        .store(view.index, key, area, frame.buffer_mut());
-}
-
-/// A hash of what a panel's border shows besides its body.
-fn chrome(left: &Line<'_>, right: &[Span<'_>], border: Style, error: Option<&str>) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for span in left.spans.iter().chain(right) {
-        span.content.hash(&mut h);
-        span.style.hash(&mut h);
-    }
-    border.hash(&mut h);
-    error.hash(&mut h);
-    h.finish()
+        .store(view.index, key, &chrome, area, frame.buffer_mut());
 }
 
 /// Where a panel's body goes in `area` of a buffer of `screen`: inside the border, above the
@@ -240,12 +231,12 @@ fn draw(
     view: &View<'_>,
     theme: &Theme,
     border: Style,
-    left: &Line<'_>,
     right: &[Span<'_>],
 ) {
     let p = view.panel;
+    let left = Line::from(Span::styled(format!(" {} ", p.cfg.title), theme.title));
     let right = Line::from(right.to_vec()).right_aligned();
-    let inner = frame_panel(frame.buffer_mut(), area, border, left, &right);
+    let inner = frame_panel(frame.buffer_mut(), area, border, &left, &right);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
