@@ -93,15 +93,23 @@ pub fn frame_panel(
     let set = symbols::border::ROUNDED;
     let (l, t) = (area.left(), area.top());
     let (r, b) = (area.right() - 1, area.bottom() - 1);
+    // Row by row through the buffer's cells (the same cells, in the same order, as setting each
+    // by its position, without working out each one's index).
+    let w = usize::from(area.width);
     for y in t..=b {
-        buf[(l, y)].set_symbol(set.vertical_left).set_style(style);
-        buf[(r, y)].set_symbol(set.vertical_right).set_style(style);
-    }
-    for x in l..=r {
-        buf[(x, t)].set_symbol(set.horizontal_top).set_style(style);
-        buf[(x, b)]
-            .set_symbol(set.horizontal_bottom)
+        let row = buf.index_of(l, y);
+        buf.content[row]
+            .set_symbol(set.vertical_left)
             .set_style(style);
+        buf.content[row + w - 1]
+            .set_symbol(set.vertical_right)
+            .set_style(style);
+    }
+    for (y, symbol) in [(t, set.horizontal_top), (b, set.horizontal_bottom)] {
+        let row = buf.index_of(l, y);
+        for cell in &mut buf.content[row..row + w] {
+            cell.set_symbol(symbol).set_style(style);
+        }
     }
     for (x, y, symbol) in [
         (r, b, set.bottom_right),
