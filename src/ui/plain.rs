@@ -6,7 +6,7 @@
 //! grapheme cluster of their own (box drawing, blocks, braille, arrows, `·`, `●`, `✓`) is written
 //! character by character; other spans take the same grapheme path as `Paragraph`.
 
-use ratatui::buffer::{Buffer, CellWidth};
+use ratatui::buffer::{Buffer, Cell, CellWidth};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Text};
@@ -172,6 +172,9 @@ fn draw_line(
         Alignment::Right => max.saturating_sub(used),
     };
     let row = buf.index_of(area.left(), y);
+    if draw_ascii(line, base, &mut buf.content[row + offset..row + max]) {
+        return;
+    }
     let mut taken = 0;
     pieces(line, base, |p, style| {
         let w = width(p);
@@ -194,6 +197,30 @@ fn draw_line(
         cell.set_style(style);
         true
     });
+}
+
+/// Writes `line` into `cells` from the first, when every span of it is ASCII, and says
+/// whether it did: each printable byte takes one cell (control bytes none), and the line stops
+/// at the first byte past the last cell, as [`fit`] stops it.
+fn draw_ascii(line: &Line<'_>, base: Style, cells: &mut [Cell]) -> bool {
+    if !line.spans.iter().all(|s| s.content.is_ascii()) {
+        return false;
+    }
+    let line_style = base.patch(line.style);
+    let mut cells = cells.iter_mut();
+    for span in &line.spans {
+        let style = line_style.patch(span.style);
+        for &b in span.content.as_bytes() {
+            if b.is_ascii_control() {
+                continue;
+            }
+            let Some(cell) = cells.next() else {
+                return true;
+            };
+            cell.set_char(char::from(b)).set_style(style);
+        }
+    }
+    true
 }
 
 #[cfg(test)]
