@@ -114,20 +114,16 @@ fn row<'a>(
     let events = crate::format::short(i.count as f64, None);
     let users = crate::format::short(i.user_count as f64, None);
     let seen = ago(i.last_seen, now);
-    let candidates = [
-        format!(
-            "{events:>7} ev {users:>5} users {seen:>8}  {}",
-            spark(&i.stats_24h, 12)
-        ),
-        format!("{events:>7} ev {users:>5} users {seen:>8}"),
-        format!("{events:>6} {seen:>7}"),
-    ];
+    // The widest that leaves the title 24 columns, made only as far as needed.
     let fixed = 6 + id_w + 1 + new.len() + 1;
-    let right = candidates
-        .iter()
-        .find(|r| usize::from(width).saturating_sub(fixed + r.chars().count()) >= 24)
-        .unwrap_or(&candidates[2])
-        .clone();
+    let fits = |r: &String| usize::from(width).saturating_sub(fixed + r.chars().count()) >= 24;
+    let right = Some(format!(
+        "{events:>7} ev {users:>5} users {seen:>8}  {}",
+        spark(&i.stats_24h, 12)
+    ))
+    .filter(fits)
+    .or_else(|| Some(format!("{events:>7} ev {users:>5} users {seen:>8}")).filter(fits))
+    .unwrap_or_else(|| format!("{events:>6} {seen:>7}"));
     let used = fixed + right.chars().count();
     let room = usize::from(width).saturating_sub(used);
     let title = match &i.culprit {
