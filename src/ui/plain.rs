@@ -6,7 +6,7 @@
 //! grapheme cluster of their own (box drawing, blocks, braille, arrows, `·`, `●`, `✓`) is written
 //! character by character; other spans take the same grapheme path as `Paragraph`.
 
-use ratatui::buffer::{Buffer, Cell, CellWidth};
+use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Text};
@@ -48,7 +48,15 @@ impl Widget for Plain<'_> {
         if area.is_empty() {
             return;
         }
-        buf.set_style(area, self.style);
+        if self.style != Style::default() {
+            // (Patching with the default style changes nothing.)
+            for y in area.top()..area.bottom() {
+                let row = buf.index_of(area.x, y);
+                for cell in &mut buf.content[row..row + usize::from(area.width)] {
+                    cell.set_style(self.style);
+                }
+            }
+        }
         for (line, y) in self.text.lines.iter().zip(area.top()..area.bottom()) {
             let alignment = line.alignment.unwrap_or(self.alignment);
             draw_line(line, self.text.style, alignment, area, y, buf);
@@ -91,33 +99,41 @@ fn pieces<'a>(line: &'a Line<'a>, base: Style, mut each: impl FnMut(Piece<'a>, S
     let line_style = base.patch(line.style);
     for span in &line.spans {
         let style = line_style.patch(span.style);
-        let content: &str = span.content.as_ref();
-        if content.is_ascii() {
-            for &b in content.as_bytes() {
-                if !b.is_ascii_control() && !each(Piece::Byte(b), style) {
-                    return;
-                }
+        if !span_pieces(span.content.as_ref(), |p| each(p, style)) {
+            return;
+        }
+    }
+}
+
+/// Calls `each` with the pieces of one span's `content` in order, until it returns false;
+/// says whether it went to the end.
+fn span_pieces<'a>(content: &'a str, mut each: impl FnMut(Piece<'a>) -> bool) -> bool {
+    if content.is_ascii() {
+        for &b in content.as_bytes() {
+            if !b.is_ascii_control() && !each(Piece::Byte(b)) {
+                return false;
             }
-        } else if content.chars().all(standalone) {
-            for c in content.chars() {
-                // A single character's width is its table width (as `CellWidth` counts it,
-                // apart from two halfwidth marks outside these ranges).
-                let w = c.width().unwrap_or(0);
-                if !each(Piece::Char(c, w), style) {
-                    return;
-                }
+        }
+    } else if content.chars().all(standalone) {
+        for c in content.chars() {
+            // A single character's width is its table width (as `CellWidth` counts it,
+            // apart from two halfwidth marks outside these ranges).
+            let w = c.width().unwrap_or(0);
+            if !each(Piece::Char(c, w)) {
+                return false;
             }
-        } else {
-            for g in content.graphemes(true) {
-                if g.contains(char::is_control) {
-                    continue;
-                }
-                if !each(Piece::Cluster(g, usize::from(g.cell_width())), style) {
-                    return;
-                }
+        }
+    } else {
+        for g in content.graphemes(true) {
+            if g.contains(char::is_control) {
+                continue;
+            }
+            if !each(Piece::Cluster(g, usize::from(g.cell_width()))) {
+                return false;
             }
         }
     }
+    true
 }
 
 fn width(p: Piece<'_>) -> usize {
@@ -172,55 +188,52 @@ fn draw_line(
         Alignment::Right => max.saturating_sub(used),
     };
     let row = buf.index_of(area.left(), y);
-    if draw_ascii(line, base, &mut buf.content[row + offset..row + max]) {
-        return;
-    }
+    let cells = &mut buf.content[row..row + max];
     let mut taken = 0;
-    pieces(line, base, |p, style| {
-        let w = width(p);
-        match fit(w, taken, max) {
-            Fit::Take => {}
-            Fit::Skip => return true,
-            Fit::Stop => return false,
-        }
-        if w == 0 {
-            return true;
-        }
-        let x = offset + taken;
-        taken += w;
-        let cell = &mut buf.content[row + x];
-        match p {
-            Piece::Byte(b) => cell.set_char(char::from(b)),
-            Piece::Char(c, _) => cell.set_char(c),
-            Piece::Cluster(g, _) => cell.set_symbol(g),
-        };
-        cell.set_style(style);
-        true
-    });
-}
-
-/// Writes `line` into `cells` from the first, when every span of it is ASCII, and says
-/// whether it did: each printable byte takes one cell (control bytes none), and the line stops
-/// at the first byte past the last cell, as [`fit`] stops it.
-fn draw_ascii(line: &Line<'_>, base: Style, cells: &mut [Cell]) -> bool {
-    if !line.spans.iter().all(|s| s.content.is_ascii()) {
-        return false;
-    }
     let line_style = base.patch(line.style);
-    let mut cells = cells.iter_mut();
     for span in &line.spans {
         let style = line_style.patch(span.style);
-        for &b in span.content.as_bytes() {
-            if b.is_ascii_control() {
-                continue;
+        let content: &str = span.content.as_ref();
+        if content.is_ascii() {
+            // Most text: a cell per printable byte, written in a loop of its own.
+            for &b in content.as_bytes() {
+                if b.is_ascii_control() {
+                    continue;
+                }
+                if taken + 1 > max {
+                    return;
+                }
+                cells[offset + taken]
+                    .set_char(char::from(b))
+                    .set_style(style);
+                taken += 1;
             }
-            let Some(cell) = cells.next() else {
+            continue;
+        }
+        let went_on = span_pieces(content, |p| {
+            let w = width(p);
+            match fit(w, taken, max) {
+                Fit::Take => {}
+                Fit::Skip => return true,
+                Fit::Stop => return false,
+            }
+            if w == 0 {
                 return true;
+            }
+            let cell = &mut cells[offset + taken];
+            taken += w;
+            match p {
+                Piece::Byte(b) => cell.set_char(char::from(b)),
+                Piece::Char(c, _) => cell.set_char(c),
+                Piece::Cluster(g, _) => cell.set_symbol(g),
             };
-            cell.set_char(char::from(b)).set_style(style);
+            cell.set_style(style);
+            true
+        });
+        if !went_on {
+            return;
         }
     }
-    true
 }
 
 #[cfg(test)]
