@@ -36,10 +36,10 @@ pub struct PanelKey {
     pub low_bandwidth: bool,
 }
 
-/// What a panel's border shows besides its body: when it changes, the panel is drawn again.
+/// What a panel's border shows besides its body and its title (which is the config's, and a
+/// new config empties the cache): when it changes, the panel is drawn again.
 #[derive(Debug, Clone, Copy)]
 pub struct Chrome<'a> {
-    pub title: &'a str,
     /// The status and data age on the right of the top row.
     pub right: &'a [Span<'a>],
     pub border: Style,
@@ -49,7 +49,6 @@ pub struct Chrome<'a> {
 
 /// A [`Chrome`] as kept.
 struct KeptChrome {
-    title: String,
     right: Vec<Span<'static>>,
     border: Style,
     error: Option<String>,
@@ -58,7 +57,6 @@ struct KeptChrome {
 impl KeptChrome {
     fn of(c: &Chrome<'_>) -> KeptChrome {
         KeptChrome {
-            title: c.title.to_string(),
             right: c
                 .right
                 .iter()
@@ -70,8 +68,7 @@ impl KeptChrome {
     }
 
     fn is(&self, c: &Chrome<'_>) -> bool {
-        self.title == c.title
-            && self.right.as_slice() == c.right
+        self.right.as_slice() == c.right
             && self.border == c.border
             && self.error.as_deref() == c.error
     }

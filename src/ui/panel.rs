@@ -182,7 +182,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     };
     let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
         let now = view.now.timestamp_millis() as f64 / 1000.0;
-        let dots = timeseries::chart_dots(p, content_area(frame.buffer_mut().area, area, p));
+        let inner = area
+            .intersection(frame.buffer_mut().area)
+            .inner(ratatui::layout::Margin::new(1, 1));
+        let dots = timeseries::chart_dots(p, body_area(inner, p));
         crate::update::chart_window(p.cfg.history().as_secs_f64(), now, dots).1
     });
     let key = super::cache::PanelKey {
@@ -194,7 +197,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         low_bandwidth: view.state.low_bandwidth,
     };
     let chrome = super::cache::Chrome {
-        title: &p.cfg.title,
         right: &right,
         border,
         error: p.error.as_deref(),
@@ -212,16 +214,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         .store(view.index, key, &chrome, area, frame.buffer_mut());
 }
 
-/// Where a panel's body goes in `area` of a buffer of `screen`: inside the border, above the
-/// error row when there is one under data.
-fn content_area(screen: Rect, area: Rect, p: &PanelState) -> Rect {
-    let area = area.intersection(screen);
-    let inner = Rect::new(
-        area.x + 1,
-        area.y + 1,
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(2),
-    );
+/// Where a panel's body goes inside its border (`inner`): above the error row when there is
+/// one under data.
+fn body_area(inner: Rect, p: &PanelState) -> Rect {
     if p.error.is_some() && p.updated_at.is_some() {
         Rect {
             height: inner.height.saturating_sub(1),
@@ -283,7 +278,7 @@ fn draw(
             row,
         );
     }
-    let content = content_area(frame.buffer_mut().area, area, p);
+    let content = body_area(inner, p);
     if content.height == 0 {
         return;
     }
