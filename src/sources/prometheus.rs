@@ -462,9 +462,11 @@ impl Prometheus {
         params: &[(&'static str, String)],
     ) -> Result<QueryResult, SourceError> {
         use std::sync::atomic::Ordering;
-        let encoded_len: usize = params.iter().map(|(k, v)| k.len() + v.len() * 3 + 2).sum();
-        let fits_get = self.http.url(path).len() + encoded_len < MAX_GET_URL;
-        let mut get = fits_get && self.get_only.load(Ordering::Relaxed);
+        let fits_get = || {
+            let encoded: usize = params.iter().map(|(k, v)| k.len() + v.len() * 3 + 2).sum();
+            self.http.url(path).len() + encoded < MAX_GET_URL
+        };
+        let mut get = self.get_only.load(Ordering::Relaxed) && fits_get();
         loop {
             let req = if get {
                 self.request(reqwest::Method::GET, path).query(params)
@@ -472,7 +474,7 @@ impl Prometheus {
                 self.request(reqwest::Method::POST, path).form(params)
             };
             let (status, ctype, body) = self.http.send(req).await?;
-            if status == 405 && !get && fits_get {
+            if status == 405 && !get && fits_get() {
                 self.get_only.store(true, Ordering::Relaxed);
                 get = true;
                 continue;
