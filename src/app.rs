@@ -229,7 +229,8 @@ fn draw(
     kept: &std::cell::RefCell<crate::ui::cache::PanelCache>,
 ) -> io::Result<()> {
     guard.terminal.backend_mut().begin_frame();
-    let drawn = guard.draw(|f| crate::ui::draw_cached(f, state, theme, Some(kept)));
+    let drawn =
+        guard.draw(|f, in_place| crate::ui::draw_cached(f, state, theme, Some(kept), in_place));
     let written = guard.terminal.backend_mut().end_frame();
     drawn.and(written)
 }

@@ -54,10 +54,11 @@ impl TerminalGuard {
         self.clear()
     }
 
-    /// Draws one frame: only the cells that changed are written.
+    /// Draws one frame: only the cells that changed are written. `ui` is told whether it may
+    /// leave areas that did not change undrawn (see [`screen::Screen::draw`]).
     pub fn draw(
         &mut self,
-        ui: impl FnOnce(&mut ratatui::Frame) -> Vec<ratatui::layout::Rect>,
+        ui: impl FnOnce(&mut ratatui::Frame, bool) -> Vec<ratatui::layout::Rect>,
     ) -> io::Result<()> {
         self.screen.draw(&mut self.terminal, ui)
     }

@@ -40,19 +40,26 @@ use ratatui::widgets::{Block, Paragraph};
 
 /// Draws one frame.
 pub fn draw(frame: &mut Frame<'_>, state: &State, theme: &Theme) {
-    draw_cached(frame, state, theme, None);
+    draw_cached(frame, state, theme, None, false);
 }
 
 /// [`draw`], copying the panels that did not change from `cache` (the running dashboard
-/// keeps one between frames).
+/// keeps one between frames). Returns the areas whose cells are the last frame's.
+///
+/// With `in_place` (the screen shows the last frame whole, at this size) a panel kept where the
+/// last frame showed it is not even copied: its area is left as it was (reset) and given back,
+/// for the screen to take from what it shows. That is only done when nothing is drawn over the
+/// panels.
 pub fn draw_cached(
     frame: &mut Frame<'_>,
     state: &State,
     theme: &Theme,
     cache: Option<&std::cell::RefCell<cache::PanelCache>>,
+    in_place: bool,
 ) -> Vec<Rect> {
     if let Some(c) = cache {
-        c.borrow_mut().begin_frame();
+        let untouched = in_place && !state.wall && !covers_panels(state);
+        c.borrow_mut().begin_frame(untouched);
     }
     let covered = if state.wall {
         wall::draw(frame, state, theme);
@@ -73,9 +80,6 @@ fn draw_board(
     cache: Option<&std::cell::RefCell<cache::PanelCache>>,
 ) -> bool {
     let area = frame.area();
-    if theme.background != Style::default() {
-        frame.render_widget(Block::default().style(theme.background), area);
-    }
     let banner_h = u16::from(state.notify.banner.is_some());
     let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -84,6 +88,11 @@ fn draw_board(
         Constraint::Length(1),
     ])
     .areas(area);
+    // The background goes under everything but the panels, which paint their own when they
+    // are drawn (a panel kept where it was is not touched at all).
+    for a in [header, banner, footer] {
+        paint_background(frame.buffer_mut(), a, theme);
+    }
     draw_header(frame, header, state, theme);
     if let Some((text, sev, _)) = &state.notify.banner {
         let style = incidents::severity_style(theme, *sev);
@@ -94,29 +103,43 @@ fn draw_board(
     }
     let shown = draw_body(frame, body, state, theme, cache);
     draw_footer(frame, footer, state, theme, &shown);
-    // Whatever is drawn over the panels from here on must count in `covered`: the screen takes
-    // the panels copied from the last frame as unchanged unless something covers them.
-    let mut covered = false;
+    // Whatever is drawn over the panels from here on must count in `covers_panels`: the
+    // screen takes the panels kept from the last frame as unchanged unless something covers
+    // them, and they are not even drawn when nothing will.
     if state.incidents.detail.is_some() {
         incident_detail::render(frame, body, state, theme);
-        covered = true;
     }
-    covered |= logs::render_detail(frame, body, state, theme);
-    covered |= errors::render_detail(frame, body, state, theme);
+    logs::render_detail(frame, body, state, theme);
+    errors::render_detail(frame, body, state, theme);
     if state.overlay.is_some() {
         draw_overlay(frame, body, state, theme);
-        covered = true;
     }
     if state.show_help {
         help::render(frame, body, state, theme);
-        covered = true;
     }
     if let Some(p) = &state.palette {
         let results = crate::palette::filter(&crate::palette::entries(state), &p.query);
         crate::palette::render(frame, body, p, &results, theme);
-        covered = true;
     }
-    covered
+    covers_panels(state)
+}
+
+/// The theme's background under `area` (nothing when it has none).
+pub(crate) fn paint_background(buf: &mut ratatui::buffer::Buffer, area: Rect, theme: &Theme) {
+    if theme.background != Style::default() {
+        buf.set_style(area.intersection(buf.area), theme.background);
+    }
+}
+
+/// Whether anything is drawn over the board's panels: a detail, an overlay, the help or the
+/// palette.
+fn covers_panels(state: &State) -> bool {
+    state.incidents.detail.is_some()
+        || logs::detail_open(state)
+        || errors::detail_open(state)
+        || state.overlay.is_some()
+        || state.show_help
+        || state.palette.is_some()
 }
 
 fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
@@ -385,6 +408,7 @@ pub(crate) fn draw_body(
     cache: Option<&std::cell::RefCell<cache::PanelCache>>,
 ) -> Vec<(usize, Rect)> {
     if state.grid_rows().is_empty() {
+        paint_background(frame.buffer_mut(), area, theme);
         let text = "No panels to show. Add a prometheus source (and [[pages]]) to the config, or run `oncall --demo`.";
         frame.render_widget(
             Paragraph::new(text)
@@ -396,6 +420,24 @@ pub(crate) fn draw_body(
     }
     let page = state.page_panels();
     let shown = panel_rects(state, area);
+    if theme.background != Style::default() {
+        // Between and beside the panels, row by row.
+        for y in area.top()..area.bottom() {
+            let mut taken: Vec<(u16, u16)> = shown
+                .iter()
+                .filter(|(_, r)| (r.top()..r.bottom()).contains(&y))
+                .map(|(_, r)| (r.left(), r.right()))
+                .collect();
+            taken.sort_unstable();
+            let mut x = area.left();
+            for (l, r) in taken.into_iter().chain([(area.right(), area.right())]) {
+                if l > x {
+                    paint_background(frame.buffer_mut(), Rect::new(x, y, l - x, 1), theme);
+                }
+                x = x.max(r);
+            }
+        }
+    }
     for &(p, cell) in &shown {
         let view = panel::View {
             panel: &state.panels[page[p]],

@@ -66,13 +66,17 @@ impl Screen {
     }
 
     /// Draws one frame with `ui` and sends the cells that changed to `terminal`'s backend,
-    /// then hides the cursor and flushes the backend, as `Terminal::draw` does. `ui` gives back
-    /// areas whose cells it vouches are the last frame's; they are not compared when the
-    /// screen shows that frame whole.
+    /// then hides the cursor and flushes the backend, as `Terminal::draw` does.
+    ///
+    /// `ui` is told whether the screen shows the last frame whole (`in_place`). If it does,
+    /// the areas `ui` gives back are holes: `ui` drew nothing into them, and they show what the
+    /// last frame showed there, every cell plain (one column, no diff option, not skipped).
+    /// They are neither compared nor copied nor reset. If it does not, `ui` drew every cell and
+    /// what it gives back is not looked at.
     pub fn draw<B: ShiftCells>(
         &mut self,
         terminal: &mut Terminal<B>,
-        ui: impl FnOnce(&mut Frame) -> Vec<Rect>,
+        ui: impl FnOnce(&mut Frame, bool) -> Vec<Rect>,
     ) -> Result<(), B::Error> {
         let size = self.shown.area;
         // A new size clears the screen (ratatui does so when it resizes its buffers).
@@ -83,12 +87,11 @@ impl Screen {
         if !self.known {
             self.clear(terminal)?;
         }
-        let unchanged = ui(&mut terminal.get_frame());
-        let unchanged = if self.last_frame_shown && terminal.get_frame().area() == size {
-            unchanged
-        } else {
-            Vec::new()
-        };
+        let in_place = self.last_frame_shown && terminal.get_frame().area() == size;
+        let holes = ui(&mut terminal.get_frame(), in_place);
+        if in_place {
+            return self.draw_over_last(terminal, &holes);
+        }
         // The new frame comes out of the terminal and the last one goes in, reset, to be drawn
         // into next: two frames' buffers in all, this one and the terminal's current one.
         std::mem::swap(terminal.current_buffer_mut(), &mut self.shown);
@@ -97,21 +100,129 @@ impl Screen {
             // Resized (the screen was cleared) or the first frame: the screen is blank.
             before = Buffer::empty(self.shown.area);
         }
-        let mut changed = changes_except(&before, &self.shown, &unchanged);
-        let moves = shifts(&before, &self.shown, &unchanged, &changed);
+        let mut dirty = Vec::new();
+        let changed = changes_within(&before, &self.shown, &[], 0..usize::MAX, false, &mut dirty);
+        let mut changed = changed.unwrap_or_default();
+        let moves = shifts(&before, &self.shown, &[], &at(&self.shown, changed.clone()));
         let mut shifted = Ok(());
         if !moves.is_empty() {
             for &s in &moves {
                 let moved = shift_row(&mut before, s);
                 shifted = shifted.and_then(|()| terminal.backend_mut().shift_cells(s, &moved));
             }
-            changed = changes_after_moves(&before, &self.shown, &unchanged, changed, &moves);
+            changed = changes_after_moves(
+                &before,
+                &self.shown,
+                &[],
+                changed,
+                &moves,
+                false,
+                &mut dirty,
+            )
+            .unwrap_or_default();
         }
+        let changed = at(&self.shown, changed);
         let written = shifted
             .and_then(|()| terminal.backend_mut().draw(changed.into_iter()))
             .and_then(|()| terminal.hide_cursor());
         before.reset();
         *terminal.current_buffer_mut() = before;
+        self.finish(terminal, written)
+    }
+
+    /// The frame drawn into the terminal's buffer, but for `holes`, which show the last frame:
+    /// the cells outside them that changed are sent, and only those are copied into what the
+    /// screen shows. The drawing buffer is reset outside the holes (nothing was drawn in them).
+    fn draw_over_last<B: ShiftCells>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        holes: &[Rect],
+    ) -> Result<(), B::Error> {
+        let mut next = std::mem::take(terminal.current_buffer_mut());
+        let prev = &mut self.shown;
+        // A changed symbol beside a hole that reaches into it (which panels with a border never
+        // have) needs the hole's cells: they are filled from the last frame, and all compared.
+        let fill = |prev: &Buffer, next: &mut Buffer| {
+            for r in holes {
+                let r = r.intersection(next.area);
+                for y in r.top()..r.bottom() {
+                    let i = next.index_of(r.x, y);
+                    let w = usize::from(r.width);
+                    next.content[i..i + w].clone_from_slice(&prev.content[i..i + w]);
+                }
+            }
+        };
+        let mut filled = false;
+        let mut dirty = Vec::new();
+        let all = 0..usize::MAX;
+        let mut changed = match changes_within(prev, &next, holes, all.clone(), true, &mut dirty) {
+            Some(c) => c,
+            None => {
+                fill(prev, &mut next);
+                filled = true;
+                let c = changes_within(prev, &next, holes, all.clone(), false, &mut dirty);
+                c.unwrap_or_default()
+            }
+        };
+        let moves = shifts(prev, &next, holes, &at(&next, changed.clone()));
+        let mut shifted = Ok(());
+        if !moves.is_empty() {
+            for &s in &moves {
+                let moved = shift_row(prev, s);
+                shifted = shifted.and_then(|()| terminal.backend_mut().shift_cells(s, &moved));
+            }
+            let after =
+                changes_after_moves(prev, &next, holes, changed, &moves, !filled, &mut dirty);
+            changed = match after {
+                Some(c) => c,
+                None => {
+                    fill(prev, &mut next);
+                    filled = true;
+                    let c = changes_within(prev, &next, holes, all, false, &mut dirty);
+                    c.unwrap_or_default()
+                }
+            };
+        }
+        let changed = at(&next, changed);
+        let written = shifted
+            .and_then(|()| terminal.backend_mut().draw(changed.into_iter()))
+            .and_then(|()| terminal.hide_cursor());
+        // What the screen shows now: the new cells outside the holes. Only those the walk did
+        // not find equal can differ; each is taken once.
+        dirty.sort_unstable();
+        let mut taken: Vec<(usize, usize)> = Vec::with_capacity(dirty.len());
+        for (a, b) in dirty {
+            match taken.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => taken.push((a, b)),
+            }
+        }
+        for (a, b) in taken {
+            prev.content[a..b].swap_with_slice(&mut next.content[a..b]);
+        }
+        // The buffer to draw into is blank again (the holes were not drawn into).
+        if filled {
+            next.reset();
+        } else {
+            let len = next.content.len();
+            let mut from = 0;
+            let runs = equal_runs(next.area, holes, len);
+            for (start, end) in runs.into_iter().chain([(len, len)]) {
+                for cell in &mut next.content[from..start.max(from)] {
+                    cell.reset();
+                }
+                from = from.max(end);
+            }
+        }
+        *terminal.current_buffer_mut() = next;
+        self.finish(terminal, written)
+    }
+
+    fn finish<B: ShiftCells>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        written: Result<(), B::Error>,
+    ) -> Result<(), B::Error> {
         let written = written.and_then(|()| terminal.backend_mut().flush());
         self.last_frame_shown = written.is_ok();
         if written.is_err() {
@@ -330,20 +441,37 @@ pub fn changes_except<'a>(
     next: &'a Buffer,
     equal: &[Rect],
 ) -> Vec<(u16, u16, &'a Cell)> {
-    changes_within(prev, next, equal, 0..usize::MAX)
+    let changed = changes_within(prev, next, equal, 0..usize::MAX, false, &mut Vec::new());
+    at(next, changed.unwrap_or_default())
+}
+
+/// The cells of `next` at the indices `changed`, with their positions.
+fn at(next: &Buffer, changed: Vec<usize>) -> Vec<(u16, u16, &Cell)> {
+    let width = usize::from(next.area.width).max(1);
+    changed
+        .into_iter()
+        .map(|i| {
+            let x = (i % width) as u16 + next.area.x;
+            let y = (i / width) as u16 + next.area.y;
+            (x, y, &next.content[i])
+        })
+        .collect()
 }
 
 /// The changes once `moves` were made in `prev`, given `changed`, those from before: only the
 /// rows moved are compared again. A moved row holds one-column cells only, so nothing reaches
 /// out of it into the next row; when a symbol of the row before reaches into it (which
-/// ratatui's own drawing never does), every cell is compared again.
-fn changes_after_moves<'a>(
+/// ratatui's own drawing never does), every cell is compared again. With `holes` (the `equal`
+/// areas of `next` hold nothing) it is `None` when a changed cell needs one of theirs.
+fn changes_after_moves(
     prev: &Buffer,
-    next: &'a Buffer,
+    next: &Buffer,
     equal: &[Rect],
-    mut changed: Vec<(u16, u16, &'a Cell)>,
+    mut changed: Vec<usize>,
     moves: &[Shift],
-) -> Vec<(u16, u16, &'a Cell)> {
+    holes: bool,
+    dirty: &mut Vec<(usize, usize)>,
+) -> Option<Vec<usize>> {
     let width = usize::from(next.area.width);
     let mut rows: Vec<u16> = moves.iter().map(|s| s.y).collect();
     rows.sort_unstable();
@@ -352,15 +480,23 @@ fn changes_after_moves<'a>(
         .iter()
         .any(|&y| y > next.area.y && [prev, next].iter().any(|b| reaches_past(b, y - 1)))
     {
-        return changes_except(prev, next, equal);
+        return changes_within(prev, next, equal, 0..usize::MAX, holes, dirty);
     }
-    changed.retain(|c| rows.binary_search(&c.1).is_err());
+    let row_of = |i: usize| (i / width.max(1)) as u16 + next.area.y;
+    changed.retain(|&i| rows.binary_search(&row_of(i)).is_err());
     for y in rows {
         let start = usize::from(y - next.area.y) * width;
-        changed.extend(changes_within(prev, next, equal, start..start + width));
+        changed.extend(changes_within(
+            prev,
+            next,
+            equal,
+            start..start + width,
+            holes,
+            dirty,
+        )?);
     }
-    changed.sort_by_key(|&(x, y, _)| (y, x));
-    changed
+    changed.sort_unstable();
+    Some(changed)
 }
 
 /// Whether a cell of row `y` of `buf` is wider than what is left of the row: it reaches into the
@@ -374,22 +510,23 @@ fn reaches_past(buf: &Buffer, y: u16) -> bool {
         .any(|(x, c)| x + cell_width(c) > width)
 }
 
-/// The changes among the cells whose indices are in `cells` (a whole number of rows).
-fn changes_within<'a>(
+/// The changes among the cells whose indices are in `cells` (a whole number of rows). With
+/// `holes`, the `equal` areas of `next` hold nothing (they show `prev`'s cells): `None` when a
+/// changed symbol beside one reaches into it, so that its cells are needed.
+///
+/// Adds to `dirty` the ranges of cells outside the `equal` areas that were not found equal in
+/// both (every cell that differs is in one).
+fn changes_within(
     prev: &Buffer,
-    next: &'a Buffer,
+    next: &Buffer,
     equal: &[Rect],
     cells: std::ops::Range<usize>,
-) -> Vec<(u16, u16, &'a Cell)> {
+    holes: bool,
+    dirty: &mut Vec<(usize, usize)>,
+) -> Option<Vec<usize>> {
     let len = prev.content.len().min(next.content.len());
     let (old, new) = (&prev.content[..len], &next.content[..len]);
     let stop = cells.end.min(len);
-    let width = usize::from(next.area.width).max(1);
-    let at = |i: usize| {
-        let x = (i % width) as u16 + next.area.x;
-        let y = (i / width) as u16 + next.area.y;
-        (x, y, &new[i])
-    };
     let runs = equal_runs(next.area, equal, len);
     let mut run = 0;
     let mut out = Vec::new();
@@ -413,60 +550,88 @@ fn changes_within<'a>(
         if from < until && i == until {
             continue;
         }
-        let (cur, was) = (&new[i], &old[i]);
-        if skipped(cur) {
-            i += 1;
-            continue;
-        }
-        if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
-            if !same(cur, was) {
-                out.push(at(i));
+        // The cells from `start` to where the walk goes on may differ from the screen's (when
+        // the screen takes this frame, they are the ones to take).
+        let start = i;
+        'step: {
+            let (cur, was) = (&new[i], &old[i]);
+            if skipped(cur) {
+                i += 1;
+                break 'step;
             }
-            i += usize::from(w.get());
-            continue;
-        }
-        let w = symbol_width(cur.symbol());
-        if cur.diff_option == CellDiffOption::None && same(cur, was) {
-            // A wide symbol covers the cells after it.
-            i += w.max(1);
-            continue;
-        }
-        out.push(at(i));
-        // What follows a wide symbol that changed: the cells it covers, or those the symbol it
-        // replaced covered.
-        let trailing = if w > 1 && cur.symbol().contains('\u{FE0F}') {
-            // Emoji with a presentation selector: some terminals leave their second column
-            // alone, so a changed symbol there is written again.
-            Some((i + w, false))
-        } else if w > 1 {
-            i += w;
-            continue;
-        } else if cell_width(was) > w
-            && (was.bg != Color::Reset || was.modifier.intersects(VISIBLE_ON_BLANK))
-        {
-            // A wide symbol whose style shows on blanks was replaced by a narrow one: every
-            // column it covered is written again.
-            Some((i + cell_width(was), true))
-        } else {
-            None
-        };
-        let Some((end, force)) = trailing else {
-            i += 1;
-            continue;
-        };
-        let mut end = end.min(len);
-        let mut j = i + 1;
-        while j < end {
-            let here = j;
-            j += cell_width(&new[here]).max(1);
-            end = end.max(j).min(len);
-            if !skipped(&new[here]) && (force || old[here].symbol() != new[here].symbol()) {
-                out.push(at(here));
+            if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
+                if !same(cur, was) {
+                    out.push(i);
+                }
+                i += usize::from(w.get());
+                break 'step;
             }
+            let w = symbol_width(cur.symbol());
+            if cur.diff_option == CellDiffOption::None && same(cur, was) {
+                // A wide symbol covers the cells after it.
+                i += w.max(1);
+                break 'step;
+            }
+            out.push(i);
+            // What follows a wide symbol that changed: the cells it covers, or those the symbol it
+            // replaced covered.
+            let trailing = if w > 1 && cur.symbol().contains('\u{FE0F}') {
+                // Emoji with a presentation selector: some terminals leave their second column
+                // alone, so a changed symbol there is written again.
+                Some((i + w, false))
+            } else if w > 1 {
+                i += w;
+                break 'step;
+            } else if cell_width(was) > w
+                && (was.bg != Color::Reset || was.modifier.intersects(VISIBLE_ON_BLANK))
+            {
+                // A wide symbol whose style shows on blanks was replaced by a narrow one: every
+                // column it covered is written again.
+                Some((i + cell_width(was), true))
+            } else {
+                None
+            };
+            let Some((end, force)) = trailing else {
+                i += 1;
+                break 'step;
+            };
+            let mut end = end.min(len);
+            let mut j = i + 1;
+            while j < end {
+                let here = j;
+                if holes && runs.iter().any(|r| (r.0..r.1).contains(&here)) {
+                    return None;
+                }
+                j += cell_width(&new[here]).max(1);
+                end = end.max(j).min(len);
+                if !skipped(&new[here]) && (force || old[here].symbol() != new[here].symbol()) {
+                    out.push(here);
+                }
+            }
+            i = end.max(i + 1);
         }
-        i = end.max(i + 1);
+        // A symbol that covers cells may reach into (or over) an equal area: not its cells.
+        let mut from = start;
+        let end = i.min(len);
+        for r in runs[run..].iter().take_while(|r| r.0 < end) {
+            if from < r.0 {
+                push_range(dirty, from, r.0);
+            }
+            from = from.max(r.1);
+        }
+        if from < end {
+            push_range(dirty, from, end);
+        }
     }
-    out
+    Some(out)
+}
+
+/// Adds `from..to` to `ranges`, joined to the last one when it follows it.
+fn push_range(ranges: &mut Vec<(usize, usize)>, from: usize, to: usize) {
+    match ranges.last_mut() {
+        Some(last) if last.1 == from => last.1 = to,
+        _ => ranges.push((from, to)),
+    }
 }
 
 /// The cell index ranges of `areas` (clipped to `area`), in order, one per row of each.
@@ -717,6 +882,153 @@ mod tests {
         }
     }
 
+    /// With holes (equal areas the new frame left undrawn), the changes are those of the whole
+    /// new frame, none of them in a hole; or `None`, when a changed symbol beside a hole needs
+    /// its cells.
+    #[test]
+    fn holes_give_the_changes_of_the_whole_frame_or_none() {
+        const PLAIN: &[&str] = &["a", " ", "─", "█", "⣿"];
+        let mut rng = Rng(0x401e);
+        let mut needed = 0;
+        for round in 0..3000 {
+            let (area, mut prev, mut next) = random_pair(&mut rng);
+            let holes: Vec<Rect> = (0..1 + rng.below(3))
+                .map(|_| {
+                    let x = area.x + rng.below(12) as u16;
+                    let y = area.y + rng.below(4) as u16;
+                    let w = 1 + rng.below(usize::from(area.right() - x)) as u16;
+                    let h = 1 + rng.below(usize::from(area.bottom() - y)) as u16;
+                    Rect::new(x, y, w, h)
+                })
+                .collect();
+            let mut holed = next.clone();
+            for r in &holes {
+                for p in r.positions() {
+                    if !plain(&prev[p]) {
+                        let mut c = Cell::new(PLAIN[rng.below(PLAIN.len())]);
+                        if rng.below(2) == 0 {
+                            c.set_bg(Color::Blue);
+                        }
+                        prev[p] = c;
+                    }
+                    next[p] = prev[p].clone();
+                    // What an undrawn hole holds is never looked at.
+                    holed[p] = Cell::new(["宽", "x", "❤\u{fe0f}"][rng.below(3)]);
+                }
+            }
+            let mut dirty = Vec::new();
+            match changes_within(&prev, &holed, &holes, 0..usize::MAX, true, &mut dirty) {
+                Some(c) => assert_eq!(
+                    at(&holed, c),
+                    changes(&prev, &next),
+                    "round {round}: {holes:?} in {prev:?} then {next:?}"
+                ),
+                None => {
+                    needed += 1;
+                    continue;
+                }
+            }
+            // Every cell that differs outside the holes is in a dirty range, and no dirty range
+            // reaches into a hole.
+            let in_hole = |i: usize| {
+                let p = holed.pos_of(i);
+                holes.iter().any(|r| r.contains(p.into()))
+            };
+            for (i, (a, b)) in prev.content.iter().zip(&holed.content).enumerate() {
+                if !in_hole(i) && a != b {
+                    assert!(
+                        dirty.iter().any(|r| (r.0..r.1).contains(&i)),
+                        "round {round}: cell {i} differs, not in {dirty:?}"
+                    );
+                }
+            }
+            for &(a, b) in &dirty {
+                assert!(
+                    (a..b).all(|i| !in_hole(i)),
+                    "round {round}: {a}..{b} reaches into {holes:?}"
+                );
+            }
+        }
+        assert!(needed > 0, "no changed symbol reached into a hole");
+        assert!(
+            needed < 1500,
+            "{needed} of 3000 rounds needed a hole's cells"
+        );
+    }
+
+    /// Drawn through a screen, a frame with holes leaves the terminal as the whole frame does,
+    /// also when a changed symbol needs a hole's cells; the buffer to draw into is blank after.
+    #[test]
+    fn a_frame_with_holes_ends_as_the_whole_frame_does() {
+        use ratatui::backend::TestBackend;
+        const PLAIN: &[&str] = &["a", " ", "─", "█", "⣿"];
+        let mut rng = Rng(0x4015);
+        let area = Rect::new(0, 0, 12, 4);
+        let mut needed = 0;
+        for round in 0..1500 {
+            let mut prev = random_buffer(&mut rng, area);
+            let mut next = random_buffer(&mut rng, area);
+            let holes: Vec<Rect> = (0..1 + rng.below(3))
+                .map(|_| {
+                    let x = rng.below(12) as u16;
+                    let y = rng.below(4) as u16;
+                    let w = 1 + rng.below(usize::from(12 - x)) as u16;
+                    let h = 1 + rng.below(usize::from(4 - y)) as u16;
+                    Rect::new(x, y, w, h)
+                })
+                .collect();
+            for p in holes.iter().flat_map(|r| r.positions()) {
+                if !plain(&prev[p]) {
+                    prev[p] = Cell::new(PLAIN[rng.below(PLAIN.len())]);
+                    prev[p].set_bg(Color::Blue);
+                }
+                next[p] = prev[p].clone();
+            }
+            let mut holed = next.clone();
+            for p in holes.iter().flat_map(|r| r.positions()) {
+                holed[p] = Cell::default();
+            }
+            needed += usize::from(
+                changes_within(&prev, &holed, &holes, 0..usize::MAX, true, &mut Vec::new())
+                    .is_none(),
+            );
+            let mut ends = Vec::new();
+            for with_holes in [true, false] {
+                let mut t = Terminal::new(TestBackend::new(12, 4)).expect("test terminal");
+                let mut screen = Screen::new();
+                screen
+                    .draw(&mut t, |f, _| {
+                        f.buffer_mut().clone_from(&prev);
+                        Vec::new()
+                    })
+                    .expect("draw");
+                screen
+                    .draw(&mut t, |f, in_place| {
+                        assert!(in_place, "round {round}: the last frame was shown");
+                        if with_holes {
+                            f.buffer_mut().clone_from(&holed);
+                            holes.clone()
+                        } else {
+                            f.buffer_mut().clone_from(&next);
+                            Vec::new()
+                        }
+                    })
+                    .expect("draw");
+                assert_eq!(
+                    t.current_buffer_mut(),
+                    &Buffer::empty(area),
+                    "round {round}: not blank"
+                );
+                ends.push(t.backend().buffer().clone());
+            }
+            assert_eq!(
+                ends[0], ends[1],
+                "round {round}: {holes:?} in {prev:?} then {next:?}"
+            );
+        }
+        assert!(needed > 0, "no changed symbol reached into a hole");
+    }
+
     /// After moves, comparing only the moved rows again finds what comparing every cell does,
     /// also when a symbol of the row before reaches into a moved row.
     #[test]
@@ -741,7 +1053,8 @@ mod tests {
                 let x1 = (x0 + n + 1 + rng.below(6) as u16).min(area.right());
                 moves.push(Shift { y, x0, x1, n });
             }
-            let before = changes(&prev, &next);
+            let before = changes_within(&prev, &next, &[], 0..usize::MAX, false, &mut Vec::new())
+                .expect("no holes");
             for &s in &moves {
                 shift_row(&mut prev, s);
             }
@@ -749,9 +1062,11 @@ mod tests {
                 .iter()
                 .any(|s| s.y > area.y && [&prev, &next].iter().any(|b| reaches_past(b, s.y - 1)));
             fallbacks += usize::from(row_before_reaches_in);
-            let after = changes_after_moves(&prev, &next, &[], before, &moves);
+            let after =
+                changes_after_moves(&prev, &next, &[], before, &moves, false, &mut Vec::new())
+                    .expect("no holes");
             assert_eq!(
-                after,
+                at(&next, after),
                 changes(&prev, &next),
                 "round {round}: {moves:?} in {prev:?} then {next:?}"
             );

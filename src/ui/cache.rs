@@ -3,6 +3,7 @@
 //! panel whose inputs are the same as last frame's is copied from here, border and all, instead
 //! of drawn again, and the screen does not compare it when it is where the last frame had it.
 
+use crate::ui::plain::Plain;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -16,10 +17,12 @@ pub struct PanelCache {
     pub hits: u64,
     /// Frames drawn with this cache.
     frame: u64,
-    /// This frame's panels copied where the last frame had them too.
+    /// This frame's panels left undrawn where the last frame showed them.
     same_place: Vec<Rect>,
     /// Whether the last frame had something drawn over the panels.
     covered: bool,
+    /// This frame leaves the panels kept in place undrawn (see [`PanelCache::begin_frame`]).
+    untouched: bool,
 }
 
 /// Everything a kept panel is drawn from besides its area: when one of these changes, the
@@ -34,6 +37,8 @@ pub struct PanelKey {
     pub theme: usize,
     pub wall: bool,
     pub low_bandwidth: bool,
+    /// Drawn in ASCII only (applied to the whole frame after the panels).
+    pub ascii: bool,
 }
 
 /// What a panel's border shows besides its body and its title (which is the config's, and a
@@ -74,10 +79,15 @@ impl KeptChrome {
     }
 }
 
+/// A text panel's text: where each part goes, and its lines.
+pub type TextParts<'a> = [(Rect, Plain<'a>)];
+
 struct Kept {
     key: PanelKey,
     chrome: KeptChrome,
     area: Rect,
+    /// A text panel's text. Its cells are not kept: it is left where it is or drawn again.
+    parts: Option<Vec<(Rect, Plain<'static>)>>,
     cells: Vec<Cell>,
     /// Whether every cell is one column, with no diff option and not skipped: only such
     /// panels are handed to the screen as unchanged (it steps over them without a look).
@@ -92,34 +102,40 @@ impl PanelCache {
         self.panels.clear();
     }
 
-    /// A frame starts.
-    pub fn begin_frame(&mut self) {
+    /// A frame starts. With `untouched`, the screen shows the last frame whole at this size
+    /// and nothing will be drawn under or over the panels: a panel kept where the last frame
+    /// showed it is not drawn at all (its area is given back at [`PanelCache::end_frame`], and
+    /// the screen keeps what it shows there).
+    pub fn begin_frame(&mut self, untouched: bool) {
         self.frame += 1;
         self.same_place.clear();
+        self.untouched = untouched && !self.covered;
     }
 
     /// The frame is drawn; `covered` says whether anything (a popup, the help) was drawn over
-    /// the panels after them. Returns the areas whose cells are the last frame's, cell for
-    /// cell, and plain (one column, no diff option, not skipped): panels copied where the last
-    /// frame showed the same panel, when neither frame had anything over them. The screen need
-    /// not compare those cells (it must still have shown the last frame whole).
+    /// the panels after them. Returns the areas left undrawn: panels kept where the last frame
+    /// showed them, every cell plain (one column, no diff option, not skipped). The screen takes
+    /// them from what it shows (it must have shown the last frame whole).
     pub fn end_frame(&mut self, covered: bool) -> Vec<Rect> {
-        let unchanged = if covered || self.covered {
-            Vec::new()
-        } else {
-            std::mem::take(&mut self.same_place)
-        };
+        let holes = std::mem::take(&mut self.same_place);
+        debug_assert!(
+            !covered || holes.is_empty(),
+            "panels left undrawn under something drawn over them"
+        );
         self.covered = covered;
-        unchanged
+        holes
     }
 
-    /// Copies panel `panel` into `buf` when it was drawn with the same `key` and `chrome` in
-    /// the same `area`.
+    /// Copies panel `panel` into `buf` when it was drawn with the same `key`, `chrome` and
+    /// text (`parts`, for a text panel) in the same `area`; in a frame that leaves such panels
+    /// untouched, leaves it be when the last frame showed it there. A text panel is only ever
+    /// left be: false when it must be drawn.
     pub fn blit(
         &mut self,
         panel: usize,
         key: PanelKey,
         chrome: &Chrome<'_>,
+        parts: Option<&TextParts<'_>>,
         area: Rect,
         buf: &mut Buffer,
     ) -> bool {
@@ -130,28 +146,36 @@ impl PanelCache {
             || b.area != area
             || buf.area.intersection(area) != area
             || !b.chrome.is(chrome)
+            || b.parts.as_deref() != parts
         {
             return false;
         }
+        if self.untouched && b.shown + 1 == self.frame && b.plain {
+            self.same_place.push(area);
+            b.shown = self.frame;
+            self.hits += 1;
+            return true;
+        }
+        if b.parts.is_some() {
+            return false;
+        }
+        b.shown = self.frame;
         let w = usize::from(area.width);
         for (row, y) in (area.top()..area.bottom()).enumerate() {
             let start = buf.index_of(area.x, y);
             buf.content[start..start + w].clone_from_slice(&b.cells[row * w..(row + 1) * w]);
         }
-        if b.shown + 1 == self.frame && b.plain {
-            self.same_place.push(area);
-        }
-        b.shown = self.frame;
         self.hits += 1;
         true
     }
 
-    /// Keeps panel `panel` as drawn in `area` of `buf`.
+    /// Keeps panel `panel` as drawn in `area` of `buf` (from `parts`, for a text panel).
     pub fn store(
         &mut self,
         panel: usize,
         key: PanelKey,
         chrome: &Chrome<'_>,
+        parts: Option<Vec<(Rect, Plain<'static>)>>,
         area: Rect,
         buf: &Buffer,
     ) {
@@ -163,6 +187,7 @@ impl PanelCache {
             key,
             chrome: KeptChrome::of(chrome),
             area,
+            parts: None,
             cells: Vec::new(),
             plain: false,
             shown: 0,
@@ -172,12 +197,19 @@ impl PanelCache {
         kept.area = area;
         kept.shown = self.frame;
         kept.cells.clear();
-        for y in area.top()..area.bottom() {
+        let rows = (area.top()..area.bottom()).map(|y| {
             let start = buf.index_of(area.x, y);
-            kept.cells
-                .extend_from_slice(&buf.content[start..start + usize::from(area.width)]);
+            &buf.content[start..start + usize::from(area.width)]
+        });
+        if parts.is_some() {
+            kept.plain = rows.flatten().all(crate::tui::screen::plain);
+        } else {
+            for row in rows {
+                kept.cells.extend_from_slice(row);
+            }
+            kept.plain = kept.cells.iter().all(crate::tui::screen::plain);
         }
-        kept.plain = kept.cells.iter().all(crate::tui::screen::plain);
+        kept.parts = parts;
     }
 }
 
@@ -208,6 +240,10 @@ mod tests {
         pick: impl Fn(usize) -> bool,
     ) {
         for e in fx {
+            if let Some(a) = text_answer(e, now, round) {
+                update(s, a, now);
+                continue;
+            }
             let Effect::Fetch(f) = e else { continue };
             if !pick(f.panel) {
                 continue;
@@ -252,14 +288,101 @@ mod tests {
         }
     }
 
+    /// The answer to a fetch for a text panel (logs, errors, incidents): a log line every
+    /// third round, issues last seen at fixed times (their ages move), an alert that comes and
+    /// goes.
+    fn text_answer(e: &Effect, now: DateTime<Utc>, round: u64) -> Option<Action> {
+        use crate::action::AlertBatch;
+        use crate::sources::alertmanager::AmAlert;
+        use crate::sources::loki::LogEntry;
+        use crate::sources::sentry::SentryIssue;
+        match e {
+            Effect::FetchLogs { panel, .. } => {
+                let result = Ok((round % 3 == 0)
+                    .then(|| LogEntry {
+                        ts_ns: i128::from(now.timestamp_millis()) * 1_000_000,
+                        line: format!("level=info msg=\"round {round}\""),
+                        labels: Default::default(),
+                    })
+                    .into_iter()
+                    .collect());
+                Some(Action::LogsLoaded {
+                    panel: *panel,
+                    result,
+                })
+            }
+            Effect::FetchErrors { panel, .. } => {
+                let issue = |id: u64| SentryIssue {
+                    id: id.to_string(),
+                    short_id: format!("CHECKOUT-{id}"),
+                    title: format!("Boom {id}"),
+                    culprit: None,
+                    level: "error".into(),
+                    status: "unresolved".into(),
+                    count: 10 + round / 10,
+                    user_count: 1,
+                    first_seen: Some(at(9_000.0)),
+                    last_seen: Some(at(9_500.0 + 200.0 * id as f64)),
+                    permalink: None,
+                    project: None,
+                    stats_24h: Vec::new(),
+                };
+                Some(Action::ErrorsLoaded {
+                    panel: *panel,
+                    result: Ok(vec![issue(1), issue(2)]),
+                    retry_after: None,
+                })
+            }
+            Effect::FetchAlerts { source, .. } => {
+                let alerts = (30..70)
+                    .contains(&round)
+                    .then(|| AmAlert {
+                        fingerprint: "fp-disk".into(),
+                        labels: [
+                            ("alertname".to_string(), "DiskFull".to_string()),
+                            ("severity".to_string(), "critical".to_string()),
+                        ]
+                        .into(),
+                        annotations: Default::default(),
+                        starts_at: at(9_900.0),
+                        ends_at: None,
+                        updated_at: None,
+                        generator_url: None,
+                        state: "active".into(),
+                        silenced_by: Vec::new(),
+                        inhibited_by: Vec::new(),
+                        receivers: Vec::new(),
+                    })
+                    .into_iter()
+                    .collect();
+                let silences = Vec::new();
+                Some(Action::AlertsLoaded {
+                    source: source.clone(),
+                    result: Ok(AlertBatch::Alertmanager { alerts, silences }),
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Over a run of rounds (data for some panels, time crossing chart steps, errors, focus,
     /// theme and size changes), every frame drawn with kept panels is the frame drawn afresh.
     #[test]
     fn kept_panels_draw_the_same_frames_as_drawing_afresh() {
-        let mut cfg = Config::demo("http://127.0.0.1:1", &[]);
-        cfg.oncall.members.clear();
+        use crate::config::SourceKind;
+        let nowhere = "http://127.0.0.1:1";
+        let others = [
+            (SourceKind::Alertmanager, nowhere),
+            (SourceKind::Loki, nowhere),
+            (SourceKind::Sentry, nowhere),
+        ];
+        let cfg = Config::demo(nowhere, &others);
+        // One theme paints a background: under the panels drawn, never under those kept.
+        let mut painted = crate::theme::Theme::fallback();
+        painted.background = Style::default().bg(ratatui::style::Color::Indexed(17));
         let themes = [
             crate::theme::Theme::fallback(),
+            painted,
             crate::theme::Theme::fallback().without_color(),
         ];
         let mut s = State::new(&cfg, at(0.0));
@@ -279,7 +402,7 @@ mod tests {
                 let theme = &themes[s.theme % themes.len()];
                 let a = kept
                     .draw(|f| {
-                        crate::ui::draw_cached(f, s, theme, Some(&cache));
+                        crate::ui::draw_cached(f, s, theme, Some(&cache), false);
                     })
                     .expect("draw")
                     .buffer
@@ -291,8 +414,9 @@ mod tests {
                     .clone();
                 assert_eq!(a, b, "round {round}");
                 screen
-                    .draw(shown, |f| {
-                        let same = crate::ui::draw_cached(f, s, theme, Some(&shown_cache));
+                    .draw(shown, |f, in_place| {
+                        let same =
+                            crate::ui::draw_cached(f, s, theme, Some(&shown_cache), in_place);
                         skipped.set(skipped.get() + same.len());
                         same
                     })
@@ -343,6 +467,28 @@ mod tests {
             }
             check(&mut kept, &mut fresh, &mut shown, &s, round);
         }
+        // Every kind of panel was on the board, text panels with text.
+        for kind in [
+            "logs",
+            "errors",
+            "incidents",
+            "oncall",
+            "timeseries",
+            "stat",
+        ] {
+            assert!(
+                s.panels
+                    .iter()
+                    .any(|p| format!("{:?}", p.cfg.kind).to_lowercase() == kind),
+                "no {kind} panel"
+            );
+        }
+        let logs = s
+            .panels
+            .iter()
+            .find_map(|p| p.logs.as_deref())
+            .expect("logs");
+        assert!(logs.lines.len() > 10, "{} log lines", logs.lines.len());
         // Panels were kept and copied, not drawn every time, and the screen took many as they
         // were.
         assert!(cache.borrow().hits > 100, "{} hits", cache.borrow().hits);

@@ -43,9 +43,10 @@ fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     })
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
+/// What the panel's body shows in `area`: where each part goes and its text.
+pub fn parts<'a>(area: Rect, view: &View<'a>, theme: &Theme) -> Vec<(Rect, Plain<'a>)> {
     let Some(errors) = view.panel.errors.as_deref() else {
-        return;
+        return Vec::new();
     };
     let now = view.state.now;
     let rows = usize::from(area.height);
@@ -69,7 +70,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
     if errors.issues.is_empty() {
         lines.push(Line::from(Span::styled("✓ no unresolved issues", theme.ok)));
     }
-    frame.render_widget(Plain::new(lines), area);
+    vec![(area, Plain::new(lines))]
 }
 
 /// The selected issue over the body (Enter in a focused errors panel).
@@ -78,18 +79,22 @@ pub fn render_detail(
     area: Rect,
     state: &crate::state::State,
     theme: &Theme,
-) -> bool {
-    let Some(errors) = state
+) {
+    if let Some(g) = open_detail(state) {
+        detail(frame, area, g, state.now, theme);
+    }
+}
+
+/// Whether [`render_detail`] draws over the body.
+pub fn detail_open(state: &crate::state::State) -> bool {
+    open_detail(state).is_some()
+}
+
+fn open_detail(state: &crate::state::State) -> Option<&ErrorGroup> {
+    let errors = state
         .focused_panel()
-        .and_then(|i| state.panels[i].errors.as_deref())
-    else {
-        return false;
-    };
-    let Some(g) = errors.selected_issue().filter(|_| errors.detail) else {
-        return false;
-    };
-    detail(frame, area, g, state.now, theme);
-    true
+        .and_then(|i| state.panels[i].errors.as_deref())?;
+    errors.selected_issue().filter(|_| errors.detail)
 }
 
 fn row<'a>(

@@ -7,7 +7,6 @@ use crate::incidents::{Incident, IncidentState, Severity};
 use crate::state::State;
 use crate::theme::Theme;
 use crate::ui::plain::Plain;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -38,7 +37,13 @@ pub fn counts_line<'a>(counts: [usize; 5], theme: &Theme) -> Vec<Span<'a>> {
     spans
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State, theme: &Theme) {
+/// What the panel's body shows in `area`: where each part goes and its text.
+pub fn parts<'a>(
+    area: Rect,
+    view: &View<'_>,
+    state: &'a State,
+    theme: &Theme,
+) -> Vec<(Rect, Plain<'a>)> {
     let inc = &state.incidents;
     let mut lines = vec![Line::from(counts_line(inc.counts(), theme))];
     if inc.alert_sources.is_empty() && inc.rules.is_empty() {
@@ -86,7 +91,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, state: &State,
             theme.muted,
         )));
     }
-    frame.render_widget(Plain::new(lines), area);
+    vec![(area, Plain::new(lines))]
 }
 
 /// The state column: `OPEN`, `ACK alice`, `RESOLVED`.

@@ -31,9 +31,10 @@ fn level_tag(l: Level) -> &'static str {
     }
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme) {
+/// What the panel's body shows in `area`: where each part goes and its text.
+pub fn parts<'a>(area: Rect, view: &View<'a>, theme: &Theme) -> Vec<(Rect, Plain<'a>)> {
     let Some(logs) = view.panel.logs.as_deref() else {
-        return;
+        return Vec::new();
     };
     let tz = view.state.zone();
     let status = status_line(logs, theme);
@@ -71,7 +72,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         lines.push(Line::from(""));
     }
     lines.push(status);
-    frame.render_widget(Plain::new(lines), area);
+    vec![(area, Plain::new(lines))]
 }
 
 /// The selected line, whole, over the body (Enter in a focused logs panel).
@@ -80,18 +81,22 @@ pub fn render_detail(
     area: Rect,
     state: &crate::state::State,
     theme: &Theme,
-) -> bool {
-    let Some(logs) = state
+) {
+    if let Some(l) = open_detail(state) {
+        detail(frame, area, l, state.zone(), theme);
+    }
+}
+
+/// Whether [`render_detail`] draws over the body.
+pub fn detail_open(state: &crate::state::State) -> bool {
+    open_detail(state).is_some()
+}
+
+fn open_detail(state: &crate::state::State) -> Option<&crate::state::feeds::LogLine> {
+    let logs = state
         .focused_panel()
-        .and_then(|i| state.panels[i].logs.as_deref())
-    else {
-        return false;
-    };
-    let Some(l) = logs.selected_line().filter(|_| logs.detail) else {
-        return false;
-    };
-    detail(frame, area, l, state.zone(), theme);
-    true
+        .and_then(|i| state.panels[i].logs.as_deref())?;
+    logs.selected_line().filter(|_| logs.detail)
 }
 
 fn status_line<'a>(logs: &LogsView, theme: &Theme) -> Line<'a> {

@@ -31,14 +31,27 @@ pub fn render(
     now: DateTime<Utc>,
     theme: &Theme,
 ) {
+    for (a, plain) in parts(area, o, user, tz, now, theme) {
+        frame.render_widget(plain, a);
+    }
+}
+
+/// What the panel shows in `area` (inside the panel frame): where each part goes and its text.
+pub fn parts(
+    area: Rect,
+    o: Option<&OnCall>,
+    user: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) -> Vec<(Rect, Plain<'static>)> {
     if area.width == 0 || area.height == 0 {
-        return;
+        return Vec::new();
     }
     let Some(o) = o else {
         let text = " no rotation configured ([oncall] members)";
         let line = fit(vec![Span::styled(text, theme.muted)], area.width);
-        frame.render_widget(Plain::new(line), area);
-        return;
+        return vec![(area, Plain::new(line))];
     };
     let mut rows = lines(o, user, tz, now, theme, false);
     let width = |l: &Line<'_>| l.spans.iter().map(|s| s.content.width()).sum::<usize>();
@@ -57,8 +70,8 @@ pub fn render(
         .min(area.height);
     let top = area.y + (area.height - used) / 2;
     let body = Rect::new(area.x, top, area.width, used);
-    let rows: Vec<Line<'_>> = rows.into_iter().map(|l| fit(l.spans, body.width)).collect();
-    frame.render_widget(Plain::new(rows), body);
+    let rows: Vec<Line<'static>> = rows.into_iter().map(|l| fit(l.spans, body.width)).collect();
+    vec![(body, Plain::new(rows))]
 }
 
 /// The rows, most important first.

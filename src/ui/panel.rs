@@ -90,6 +90,7 @@ pub fn frame_panel(
     if area.is_empty() {
         return Rect::new(area.x, area.y, 0, 0);
     }
+    let inner = inside(area);
     let set = symbols::border::ROUNDED;
     let (l, t) = (area.left(), area.top());
     let (r, b) = (area.right() - 1, area.bottom() - 1);
@@ -140,12 +141,7 @@ pub fn frame_panel(
             buf,
         );
     }
-    Rect::new(
-        l + 1,
-        t + 1,
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(2),
-    )
+    inner
 }
 
 /// The status a panel's title shows.
@@ -166,52 +162,126 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, theme: &Theme)
         theme.border
     };
     let right = title_right(p, status, view.now, area.width, theme);
-    // Panels drawn from their data alone (and, for a chart, its time grid) are kept whole.
-    let kept = p.updated_at.is_some()
-        && matches!(
-            p.cfg.kind,
-            PanelKind::Stat
-                | PanelKind::Timeseries
-                | PanelKind::Health
-                | PanelKind::Gauge
-                | PanelKind::Slo
-        );
+    // Panels drawn from their data alone (and, for a chart, its time grid) are kept whole; text
+    // panels are kept while their text is the same.
+    let text = is_text(p);
+    let kept = text
+        || p.updated_at.is_some()
+            && matches!(
+                p.cfg.kind,
+                PanelKind::Stat
+                    | PanelKind::Timeseries
+                    | PanelKind::Health
+                    | PanelKind::Gauge
+                    | PanelKind::Slo
+            );
     let Some(cache) = view.cache.filter(|_| kept) else {
-        draw(frame, area, view, theme, border, &right);
+        draw(frame, area, view, theme, border, &right, None);
         return;
     };
+    let area = area.intersection(frame.buffer_mut().area);
+    let parts = text.then(|| text_parts(view, inside(area), theme));
     let grid_end = (p.cfg.kind == PanelKind::Timeseries).then(|| {
         let now = view.now.timestamp_millis() as f64 / 1000.0;
-        let inner = area
-            .intersection(frame.buffer_mut().area)
-            .inner(ratatui::layout::Margin::new(1, 1));
-        let dots = timeseries::chart_dots(p, body_area(inner, p));
+        let dots = timeseries::chart_dots(p, body_area(inside(area), p));
         crate::update::chart_window(p.cfg.history().as_secs_f64(), now, dots).1
     });
     let key = super::cache::PanelKey {
-        generation: p.generation,
+        // A text panel's text is compared instead.
+        generation: if text { 0 } else { p.generation },
         focused: view.focused,
         grid_end,
         theme: view.state.theme,
         wall: view.state.wall,
         low_bandwidth: view.state.low_bandwidth,
+        ascii: view.state.ascii,
     };
     let chrome = super::cache::Chrome {
         right: &right,
         border,
         error: p.error.as_deref(),
     };
-    let area = area.intersection(frame.buffer_mut().area);
-    if cache
-        .borrow_mut()
-        .blit(view.index, key, &chrome, area, frame.buffer_mut())
-    {
+    if cache.borrow_mut().blit(
+        view.index,
+        key,
+        &chrome,
+        parts.as_deref(),
+        area,
+        frame.buffer_mut(),
+    ) {
         return;
     }
-    draw(frame, area, view, theme, border, &right);
-    cache
-        .borrow_mut()
-        .store(view.index, key, &chrome, area, frame.buffer_mut());
+    let kept_parts = parts
+        .as_ref()
+        .map(|ps| ps.iter().map(|(r, t)| (*r, t.to_static())).collect());
+    draw(frame, area, view, theme, border, &right, parts);
+    cache.borrow_mut().store(
+        view.index,
+        key,
+        &chrome,
+        kept_parts,
+        area,
+        frame.buffer_mut(),
+    );
+}
+
+/// Whether the panel's body is lines of text ([`text_parts`]).
+fn is_text(p: &PanelState) -> bool {
+    match p.cfg.kind {
+        PanelKind::Incidents | PanelKind::Oncall => true,
+        PanelKind::Logs | PanelKind::Errors => p.updated_at.is_some(),
+        _ => false,
+    }
+}
+
+/// The area inside the border [`frame_panel`] draws around `area` (within the screen).
+fn inside(area: Rect) -> Rect {
+    Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    )
+}
+
+/// What a text panel shows inside its border (`inner`): where each part goes and its text.
+fn text_parts<'a>(view: &View<'a>, inner: Rect, theme: &Theme) -> Vec<(Rect, Plain<'a>)> {
+    let p = view.panel;
+    if inner.height == 0 || inner.width == 0 {
+        return Vec::new();
+    }
+    let st = view.state;
+    match p.cfg.kind {
+        PanelKind::Incidents => incidents::parts(inner, view, st, theme),
+        PanelKind::Oncall => super::oncall_panel::parts(
+            inner,
+            st.on_call().as_ref(),
+            &st.user,
+            st.rotation_zone(),
+            view.now,
+            theme,
+        ),
+        PanelKind::Logs | PanelKind::Errors => {
+            let mut out = Vec::new();
+            if let Some(err) = &p.error {
+                // The last good data stays above; the failure takes the bottom row.
+                let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+                let text = format!("error: {err}");
+                let line = Plain::new(super::truncate(&text, row.width)).style(theme.error);
+                out.push((row, line));
+            }
+            let content = body_area(inner, p);
+            if content.height > 0 {
+                out.extend(if p.cfg.kind == PanelKind::Logs {
+                    logs::parts(content, view, theme)
+                } else {
+                    errors::parts(content, view, theme)
+                });
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Where a panel's body goes inside its border (`inner`): above the error row when there is
@@ -227,7 +297,8 @@ fn body_area(inner: Rect, p: &PanelState) -> Rect {
     }
 }
 
-/// The panel: its border and titles, then what it shows.
+/// The panel: its border and titles, then what it shows (`parts`, a text panel's text when
+/// already worked out for this area).
 fn draw(
     frame: &mut Frame<'_>,
     area: Rect,
@@ -235,23 +306,20 @@ fn draw(
     theme: &Theme,
     border: Style,
     right: &[Span<'_>],
+    parts: Option<Vec<(Rect, Plain<'_>)>>,
 ) {
     let p = view.panel;
+    super::paint_background(frame.buffer_mut(), area, theme);
     let left = Line::from(Span::styled(format!(" {} ", p.cfg.title), theme.title));
     let right = Line::from(right.to_vec()).right_aligned();
     let inner = frame_panel(frame.buffer_mut(), area, border, &left, &right);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    if p.cfg.kind == PanelKind::Incidents {
-        incidents::render(frame, inner, view, view.state, theme);
-        return;
-    }
-    if p.cfg.kind == PanelKind::Oncall {
-        let st = view.state;
-        let who = st.on_call();
-        let tz = st.rotation_zone();
-        super::oncall_panel::render(frame, inner, who.as_ref(), &st.user, tz, view.now, theme);
+    if let Some(parts) = parts.or_else(|| is_text(p).then(|| text_parts(view, inner, theme))) {
+        for (a, text) in parts {
+            frame.render_widget(text, a);
+        }
         return;
     }
     if p.updated_at.is_none() {
@@ -302,8 +370,8 @@ fn draw_kind(frame: &mut Frame<'_>, content: Rect, view: &View<'_>, theme: &Them
                 .and_then(|s| crate::slo::from_series(s, &p.series));
             super::slo_panel::render(frame, content, budget.as_ref(), theme);
         }
-        PanelKind::Logs => logs::render(frame, content, view, theme),
-        PanelKind::Errors => errors::render(frame, content, view, theme),
+        // Text panels: see `text_parts`.
+        PanelKind::Logs | PanelKind::Errors => {}
     }
 }
 

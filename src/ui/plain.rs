@@ -14,6 +14,7 @@ use ratatui::widgets::Widget;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthChar;
 
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plain<'a> {
     text: Text<'a>,
     style: Style,
@@ -33,6 +34,28 @@ impl<'a> Plain<'a> {
     pub fn style(mut self, style: impl Into<Style>) -> Plain<'a> {
         self.style = style.into();
         self
+    }
+
+    /// The same, owning its text.
+    pub fn to_static(&self) -> Plain<'static> {
+        let lines = self.text.lines.iter().map(|l| Line {
+            spans: l
+                .spans
+                .iter()
+                .map(|s| ratatui::text::Span::styled(s.content.to_string(), s.style))
+                .collect(),
+            style: l.style,
+            alignment: l.alignment,
+        });
+        Plain {
+            text: Text {
+                lines: lines.collect(),
+                style: self.text.style,
+                alignment: self.text.alignment,
+            },
+            style: self.style,
+            alignment: self.alignment,
+        }
     }
 
     /// How lines without an alignment of their own are placed.

@@ -177,13 +177,120 @@ fn frames_through<B: crate::tui::screen::ShiftCells>(
     let mut screen = Screen::new();
     for (i, f) in frames.iter().enumerate() {
         screen
-            .draw(terminal, |frame| {
+            .draw(terminal, |frame, _| {
                 frame.buffer_mut().clone_from(f);
                 Vec::new()
             })
             .map_err(|_| "draw failed")
             .expect("in-memory terminal");
         each(terminal, i);
+    }
+}
+
+/// Areas where `next` is what `prev` was, every cell plain (one column, no diff option, not
+/// skipped): a few random rectangles that fit, as panels kept from one frame to the next.
+fn random_holes(rng: &mut Rng, prev: &Buffer, next: &Buffer) -> Vec<Rect> {
+    let mut holes: Vec<Rect> = Vec::new();
+    for _ in 0..40 {
+        let x = rng.below(usize::from(W)) as u16;
+        let y = rng.below(usize::from(H)) as u16;
+        let w = 1 + rng.below(usize::from(W - x).min(14)) as u16;
+        let h = 1 + rng.below(usize::from(H - y).min(4)) as u16;
+        let r = Rect::new(x, y, w, h);
+        let fits = r.positions().all(|p| {
+            let (a, b) = (&prev[p], &next[p]);
+            a == b && crate::tui::screen::plain(a)
+        });
+        if fits && holes.iter().all(|h| !h.intersects(r)) {
+            holes.push(r);
+        }
+    }
+    holes
+}
+
+/// [`frames_through`], but drawing each frame as the dashboard does when panels are kept in
+/// place: random areas that did not change are left undrawn and handed back as holes. The
+/// buffer each frame is drawn into must be blank.
+fn frames_through_holes<B: crate::tui::screen::ShiftCells>(
+    terminal: &mut Terminal<B>,
+    frames: &[Buffer],
+    seed: u64,
+    mut each: impl FnMut(&mut Terminal<B>, usize),
+) -> usize {
+    let mut rng = Rng(seed);
+    let mut screen = Screen::new();
+    let mut left = 0;
+    for (i, f) in frames.iter().enumerate() {
+        let holes = match i.checked_sub(1) {
+            Some(p) => random_holes(&mut rng, &frames[p], f),
+            None => Vec::new(),
+        };
+        screen
+            .draw(terminal, |frame, in_place| {
+                let area = frame.area();
+                assert_eq!(
+                    frame.buffer_mut(),
+                    &Buffer::empty(area),
+                    "frame {i}: not blank"
+                );
+                if !in_place {
+                    frame.buffer_mut().clone_from(f);
+                    return Vec::new();
+                }
+                for p in area.positions() {
+                    if !holes.iter().any(|h| h.contains(p)) {
+                        frame.buffer_mut()[p] = f[p].clone();
+                    }
+                }
+                left += holes.len();
+                holes.clone()
+            })
+            .map_err(|_| "draw failed")
+            .expect("in-memory terminal");
+        each(terminal, i);
+    }
+    left
+}
+
+#[test]
+fn frames_drawn_around_holes_show_exactly_what_was_drawn() {
+    for seed in [4, 5, 6] {
+        let frames = random_frames(seed, 80, false);
+        let mut terminal =
+            Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+        let mut vt = parser();
+        let mut seen = 0;
+        let left = frames_through_holes(&mut terminal, &frames, seed, |t, i| {
+            let bytes = t.backend().writer();
+            vt.process(&bytes[seen..]);
+            seen = bytes.len();
+            assert_shows(&vt, &frames[i], i);
+        });
+        assert!(left > 200, "seed {seed}: only {left} holes");
+    }
+}
+
+#[test]
+fn with_wide_symbols_and_holes_the_screen_is_the_one_ratatuis_own_backend_gives() {
+    for seed in [21, 22, 23] {
+        let frames = random_frames(seed, 80, true);
+        let theirs = crossterm_frames(&frames);
+        let mut terminal =
+            Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+        let (mut vt_ours, mut vt_theirs) = (parser(), parser());
+        let mut seen = 0;
+        let left = frames_through_holes(&mut terminal, &frames, seed, |t, i| {
+            let bytes = t.backend().writer();
+            vt_ours.process(&bytes[seen..]);
+            seen = bytes.len();
+            vt_theirs.process(&theirs[i]);
+            for p in Rect::new(0, 0, W, H).positions() {
+                let a = shown(vt_ours.screen().cell(p.y, p.x).expect("in range"));
+                let b = shown(vt_theirs.screen().cell(p.y, p.x).expect("in range"));
+                assert_eq!(a, b, "seed {seed} frame {i}: {p:?}, ours then crossterm's");
+            }
+        });
+        assert!(left > 200, "seed {seed}: only {left} holes");
     }
 }
 
@@ -388,7 +495,7 @@ fn a_frame_that_changes_nothing_writes_nothing() {
     let mut draw = |t: &mut Terminal<Output<Vec<u8>>>, f: &Buffer| {
         t.backend_mut().begin_frame();
         screen
-            .draw(t, |frame| {
+            .draw(t, |frame, _| {
                 frame.buffer_mut().clone_from(f);
                 Vec::new()
             })
@@ -444,7 +551,7 @@ fn after_a_resize_or_a_forgotten_screen_every_frame_still_shows_exactly_what_was
     };
     for (i, f) in frames.iter().enumerate().take(10) {
         screen
-            .draw(&mut terminal, |frame| {
+            .draw(&mut terminal, |frame, _| {
                 paint(frame, f);
                 Vec::new()
             })
@@ -468,7 +575,7 @@ fn after_a_resize_or_a_forgotten_screen_every_frame_still_shows_exactly_what_was
             screen.forget();
         }
         screen
-            .draw(&mut terminal, |frame| {
+            .draw(&mut terminal, |frame, _| {
                 paint(frame, f);
                 Vec::new()
             })
