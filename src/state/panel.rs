@@ -103,6 +103,9 @@ pub struct PanelState {
     pub logs: Option<Box<super::feeds::LogsView>>,
     /// Errors panels: the issues and the view of them.
     pub errors: Option<Box<super::feeds::ErrorsView>>,
+    /// Charts: the chart's width in braille columns last worked out, for this generation and
+    /// body area (the update asks it at every tick, and every frame checks it).
+    pub chart_dots: std::cell::Cell<Option<(u64, ratatui::layout::Rect, Option<u16>)>>,
 }
 
 /// Whether two answers hold the same series with the same values, in order (times aside; NaN
@@ -152,6 +155,7 @@ impl PanelState {
                 ))
             }),
             errors: (cfg.kind == PanelKind::Errors).then(Box::default),
+            chart_dots: std::cell::Cell::new(None),
             cfg,
         }
     }

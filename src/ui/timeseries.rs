@@ -165,15 +165,24 @@ impl Geometry {
     }
 }
 
-/// The width in braille columns of the chart a timeseries panel draws in its body `area`.
+/// The width in braille columns of the chart a timeseries panel draws in its body `area`
+/// (worked out once per data generation and area).
 pub fn chart_dots(p: &crate::state::PanelState, area: Rect) -> Option<u16> {
-    (area.height >= 3).then(|| {
+    if let Some((generation, at, dots)) = p.chart_dots.get()
+        && generation == p.generation
+        && at == area
+    {
+        return dots;
+    }
+    let dots = (area.height >= 3).then(|| {
         Geometry::of(
             p,
             Rect::new(area.x, area.y + 1, area.width, area.height - 1),
         )
         .dots
-    })
+    });
+    p.chart_dots.set(Some((p.generation, area, dots)));
+    dots
 }
 
 /// On a slow link: one sparkline per series instead of a braille chart (far fewer bytes).
@@ -285,5 +294,56 @@ mod tests {
         let (_, hi) = y_bounds(&s, &[5.0]);
         assert!(hi < 1.0);
         assert_eq!(y_bounds(&[], &[]), (0.0, 1.0));
+    }
+
+    /// The width kept with the panel is the one worked out afresh, after new data and in
+    /// another area.
+    #[test]
+    fn the_kept_chart_width_follows_the_data_and_the_area() {
+        use crate::sources::prometheus::Series;
+        let cfg: crate::config::PanelConfig =
+            toml::from_str("title = \"t\"\nkind = \"timeseries\"\nquery = \"up\"")
+                .expect("a panel");
+        let now = chrono::Utc::now();
+        let mut p = crate::state::PanelState::new(
+            cfg,
+            "prom".into(),
+            std::time::Duration::from_secs(5),
+            now,
+        );
+        let afresh = |p: &crate::state::PanelState, a: Rect| {
+            Geometry::of(p, Rect::new(a.x, a.y + 1, a.width, a.height - 1)).dots
+        };
+        let (wide, narrow) = (Rect::new(0, 0, 60, 10), Rect::new(0, 0, 30, 10));
+        for top in [1.0, 123_456_789.0, 2.0] {
+            let points = vec![(0.0, 0.0), (60.0, top)];
+            let labels = Default::default();
+            p.apply(vec![vec![Series { labels, points }]], now);
+            for area in [wide, narrow, wide] {
+                assert_eq!(
+                    chart_dots(&p, area),
+                    Some(afresh(&p, area)),
+                    "{top} in {area:?}"
+                );
+            }
+        }
+        // The labels' width shows in the chart's: the values moved it.
+        p.apply(
+            vec![vec![Series {
+                labels: Default::default(),
+                points: vec![(0.0, 1.0)],
+            }]],
+            now,
+        );
+        let small = chart_dots(&p, wide);
+        let big = vec![(0.0, 123_456_789.0)];
+        p.apply(
+            vec![vec![Series {
+                labels: Default::default(),
+                points: big,
+            }]],
+            now,
+        );
+        assert_ne!(chart_dots(&p, wide), small);
     }
 }
