@@ -228,6 +228,37 @@ impl LogsView {
             .collect()
     }
 
+    /// The visible lines a panel of `rows` rows shows, oldest first: following (or with
+    /// nothing selected), the newest; paused, a window that holds the selection, about a half
+    /// of it after the selection. Only the lines near the window are looked at, not the whole
+    /// buffer.
+    pub fn window(&self, rows: usize) -> Vec<usize> {
+        let shown = |i: &usize| self.shows(&self.lines[*i]);
+        let sel = match (self.follow, self.selected) {
+            (false, Some(sel)) => sel.min(self.lines.len()),
+            _ => {
+                let mut w: Vec<usize> = (0..self.lines.len())
+                    .rev()
+                    .filter(shown)
+                    .take(rows)
+                    .collect();
+                w.reverse();
+                return w;
+            }
+        };
+        // From the selection on, and before it (nearest first).
+        let after: Vec<usize> = (sel..self.lines.len()).filter(shown).take(rows).collect();
+        let before: Vec<usize> = (0..sel).rev().filter(shown).take(rows).collect();
+        let mut take_after = after.len().min(rows / 2 + 1);
+        let take_before = before.len().min(rows - take_after.min(rows));
+        if take_after + take_before < rows {
+            take_after = after.len().min(rows - take_before);
+        }
+        let mut w: Vec<usize> = before[..take_before].iter().rev().copied().collect();
+        w.extend_from_slice(&after[..take_after]);
+        w
+    }
+
     /// Moves the selection among visible lines; leaving the bottom resumes following.
     pub fn move_by(&mut self, delta: isize) {
         let vis = self.visible();
@@ -367,6 +398,47 @@ mod tests {
         assert_eq!(v.lines.len(), 10);
         assert_eq!(v.lines[0].line, "line 15");
         assert_eq!(v.lines[9].line, "line 24");
+    }
+
+    /// The window of lines a panel shows is the one worked out from every visible line: the
+    /// newest when following, and around the selection when paused.
+    #[test]
+    fn the_window_is_the_one_from_all_visible_lines() {
+        let mut rng = crate::test_rng::Rng(0x10c5);
+        for round in 0..2000 {
+            let mut v = LogsView::new(100);
+            let levels = ["level=error x", "level=warn y", "level=info z"];
+            let n = rng.below(40);
+            v.push(
+                (0..n)
+                    .map(|i| entry(i as i128, levels[rng.below(3)]))
+                    .collect(),
+            );
+            v.show_error = rng.below(4) != 0;
+            v.show_warn = rng.below(4) != 0;
+            v.show_info = rng.below(4) != 0;
+            v.follow = rng.below(3) == 0;
+            v.selected = (rng.below(5) != 0).then(|| rng.below(n + 2));
+            let rows = rng.below(12);
+            // As the panel worked it out before: from every visible line.
+            let visible = v.visible();
+            let end = match (v.follow, v.selected) {
+                (false, Some(sel)) => {
+                    let pos = visible
+                        .iter()
+                        .position(|&i| i >= sel)
+                        .unwrap_or(visible.len());
+                    (pos + rows / 2 + 1).clamp(rows.min(visible.len()), visible.len())
+                }
+                _ => visible.len(),
+            };
+            let want = &visible[end.saturating_sub(rows)..end];
+            assert_eq!(
+                v.window(rows),
+                want,
+                "round {round}: {rows} rows, {visible:?}"
+            );
+        }
     }
 
     #[test]

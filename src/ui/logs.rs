@@ -39,27 +39,16 @@ pub fn parts<'a>(area: Rect, view: &View<'a>, theme: &Theme) -> Vec<(Rect, Plain
     let tz = view.state.zone();
     let status = status_line(logs, theme);
     let rows = usize::from(area.height.saturating_sub(1));
-    let visible = logs.visible();
     // Following: the newest lines. Paused: the window that holds the selection.
-    let end = match (logs.follow, logs.selected) {
-        (false, Some(sel)) => {
-            let pos = visible
-                .iter()
-                .position(|&v| v >= sel)
-                .unwrap_or(visible.len());
-            (pos + rows / 2 + 1).clamp(rows.min(visible.len()), visible.len())
-        }
-        _ => visible.len(),
-    };
-    let start = end.saturating_sub(rows);
-    let mut lines: Vec<Line<'_>> = visible[start..end]
+    let window = logs.window(rows);
+    let mut lines: Vec<Line<'_>> = window
         .iter()
         .map(|&i| {
             let selected = view.focused && logs.selected == Some(i);
             row(&logs.lines[i], logs, tz, theme, selected, area.width)
         })
         .collect();
-    if visible.is_empty() {
+    if window.is_empty() && !logs.lines.iter().any(|l| logs.shows(l)) {
         let text = if logs.lines.is_empty() {
             "no log lines yet"
         } else {
