@@ -627,6 +627,15 @@ pub(crate) fn modal(
 pub(crate) fn truncate(text: &str, width: u16) -> String {
     use unicode_width::UnicodeWidthChar;
     let max = usize::from(width);
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        // Printable ASCII (most titles and log lines): a column per byte.
+        if text.len() <= max {
+            return text.to_string();
+        }
+        let mut out = text[..max.saturating_sub(1)].to_string();
+        out.push('…');
+        return out;
+    }
     if unicode_width::UnicodeWidthStr::width(text) <= max {
         return text.to_string();
     }
@@ -680,6 +689,45 @@ pub(crate) fn threshold_caption(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Random text of ASCII, accents, wide characters, emoji and controls is cut as a character
+    /// by character walk over the widths cuts it, with an ellipsis when anything was cut.
+    #[test]
+    fn truncate_is_the_walk_over_widths() {
+        use unicode_width::UnicodeWidthChar;
+        let walk = |s: &str, width: usize| -> String {
+            if unicode_width::UnicodeWidthStr::width(s) <= width {
+                return s.to_string();
+            }
+            let mut used = 0;
+            let mut out = String::new();
+            for c in s.chars() {
+                let w = c.width().unwrap_or(0);
+                if used + w + 1 > width {
+                    break;
+                }
+                used += w;
+                out.push(c);
+            }
+            out.push('…');
+            out
+        };
+        let pieces = ["a", "Z", " ", "~", "é", "日", "🔥", "\t", "\u{301}", "·"];
+        let mut rng = crate::test_rng::Rng(0x7c47);
+        for _ in 0..5000 {
+            let n = rng.below(20);
+            let ascii = rng.below(2) == 0;
+            let s: String = (0..n)
+                .map(|_| pieces[rng.below(if ascii { 4 } else { pieces.len() })])
+                .collect();
+            let width = rng.below(24);
+            assert_eq!(
+                truncate(&s, width as u16),
+                walk(&s, width),
+                "{s:?} in {width}"
+            );
+        }
+    }
 
     #[test]
     fn threshold_captions_shrink_before_they_are_cut() {

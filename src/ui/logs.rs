@@ -187,6 +187,15 @@ fn row<'a>(
 
 /// The longest prefix of `s` that fits in `width` cells (long lines cost nothing to cut).
 fn clip(s: &str, width: usize) -> &str {
+    // Shorter in bytes than the width: it fits (no character is wider than its bytes).
+    if s.len() <= width {
+        return s;
+    }
+    // Printable ASCII up to the cut and just after it (not a zero-width mark that would stay):
+    // a column per byte.
+    if s.bytes().take(width + 1).all(|b| (0x20..0x7f).contains(&b)) {
+        return &s[..width];
+    }
     let mut used = 0;
     for (i, c) in s.char_indices() {
         let w = c.width().unwrap_or(0);
@@ -233,6 +242,35 @@ fn detail(frame: &mut Frame<'_>, area: Rect, l: &LogLine, tz: crate::tz::Tz, the
 
 #[cfg(test)]
 mod tests {
+    /// Random text of ASCII, accents, wide characters, emoji and controls, cut as a character
+    /// by character walk over the widths cuts it.
+    #[test]
+    fn clip_is_the_walk_over_widths() {
+        use unicode_width::UnicodeWidthChar;
+        let walk = |s: &str, width: usize| -> String {
+            let mut used = 0;
+            let mut out = String::new();
+            for c in s.chars() {
+                let w = c.width().unwrap_or(0);
+                if used + w > width {
+                    break;
+                }
+                used += w;
+                out.push(c);
+            }
+            out
+        };
+        let pieces = ["a", "Z", " ", "~", "é", "日", "🔥", "\t", "\u{301}", "·"];
+        let mut rng = crate::test_rng::Rng(0xc11b);
+        for _ in 0..5000 {
+            let s: String = (0..rng.below(20))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let width = rng.below(24);
+            assert_eq!(super::clip(&s, width), walk(&s, width), "{s:?} in {width}");
+        }
+    }
+
     #[test]
     fn clip_respects_wide_characters() {
         assert_eq!(super::clip("héllo", 3), "hél");
