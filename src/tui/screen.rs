@@ -305,16 +305,7 @@ pub fn shifts(
         let (old, new) = (&prev.content[span.clone()], &next.content[span]);
         // Worth a closer look only when most changed cells are what the old row shows a
         // cell or two to their right (a text row that changed mostly is not).
-        let moved_by = |n: usize| {
-            here.iter()
-                .filter(|&&(x, _, c)| {
-                    old.get(usize::from(x - area.x) + n)
-                        .is_some_and(|o| same(c, o))
-                })
-                .count()
-                * 2
-                >= count
-        };
+        let moved_by = |n: usize| half_match(here, old, area.x, n);
         let ns: Vec<usize> = (1..=2).filter(|&n| moved_by(n)).collect();
         if ns.is_empty() || !old.iter().chain(new).all(plain) {
             continue;
@@ -392,6 +383,28 @@ fn best_shift(
         }
     }
     best.map(|(_, x0, x1, n)| (x0, x1, n))
+}
+
+/// Whether half or more of the changed cells `here` (of one row) are what `old` (that row)
+/// showed `n` cells to their right; stops as soon as that is decided either way.
+fn half_match(here: &[(u16, u16, &Cell)], old: &[Cell], x0: u16, n: usize) -> bool {
+    let count = here.len();
+    let need = count.div_ceil(2);
+    let (mut hits, mut misses) = (0, 0);
+    for &(x, _, c) in here {
+        if old.get(usize::from(x - x0) + n).is_some_and(|o| same(c, o)) {
+            hits += 1;
+            if hits >= need {
+                return true;
+            }
+        } else {
+            misses += 1;
+            if misses > count - need {
+                return false;
+            }
+        }
+    }
+    hits >= need
 }
 
 /// Moves the cells of `s` in `buf` as the terminal does, leaving the `n` cells at its end
@@ -819,6 +832,35 @@ mod tests {
         let area = Rect::new(rng.below(3) as u16, rng.below(3) as u16, 12, 4);
         let prev = random_buffer(rng, area);
         (area, prev, random_buffer(rng, area))
+    }
+
+    /// Deciding early gives what counting every match gives.
+    #[test]
+    fn half_match_is_half_of_the_matches_or_more() {
+        let mut rng = Rng(0x4a1f);
+        for _ in 0..3000 {
+            let w = 1 + rng.below(12);
+            let old: Vec<Cell> = (0..w)
+                .map(|_| Cell::new(["a", "b"][rng.below(2)]))
+                .collect();
+            let cells: Vec<Cell> = (0..w)
+                .map(|_| Cell::new(["a", "b"][rng.below(2)]))
+                .collect();
+            let here: Vec<(u16, u16, &Cell)> = (0..w)
+                .filter(|_| rng.below(3) != 0)
+                .map(|x| (x as u16 + 3, 0, &cells[x]))
+                .collect();
+            let n = 1 + rng.below(2);
+            let hits = here
+                .iter()
+                .filter(|&&(x, _, c)| old.get(usize::from(x - 3) + n) == Some(c))
+                .count();
+            assert_eq!(
+                half_match(&here, &old, 3, n),
+                hits * 2 >= here.len(),
+                "{here:?}"
+            );
+        }
     }
 
     #[test]
