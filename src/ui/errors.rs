@@ -34,6 +34,16 @@ pub fn spark(stats: &[(i64, u64)], width: usize) -> String {
         .collect()
 }
 
+/// When an issue was last seen, in the list: under a minute reads `<1m ago`. Sentry is asked
+/// every 15 s or so, so an age in seconds would only count the clock between answers (and
+/// rewrite every row every second); the issue's detail gives it to the second.
+fn seen(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match t.map(|t| (now - t).num_seconds()) {
+        Some(secs) if (0..60).contains(&secs) => "<1m ago".into(),
+        _ => ago(t, now),
+    }
+}
+
 fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     t.map_or("?".into(), |t| {
         format!(
@@ -118,7 +128,7 @@ fn row<'a>(
     // The title matters most: the sparkline, then the user count, give way to it.
     let events = crate::format::short(i.count as f64, None);
     let users = crate::format::short(i.user_count as f64, None);
-    let seen = ago(i.last_seen, now);
+    let seen = seen(i.last_seen, now);
     // The widest that leaves the title 24 columns, made only as far as needed.
     let fixed = 6 + id_w + 1 + new.len() + 1;
     let fits = |r: &String| usize::from(width).saturating_sub(fixed + r.chars().count()) >= 24;
@@ -198,5 +208,18 @@ mod tests {
         assert_eq!(super::spark(&[(0, 0), (1, 7), (2, 14)], 10), "▁▄█");
         assert_eq!(super::spark(&[(0, 0), (1, 0)], 10), "▁▁");
         assert_eq!(super::spark(&[], 10), "");
+    }
+
+    #[test]
+    fn last_seen_under_a_minute_does_not_count_seconds() {
+        let now = chrono::Utc::now();
+        let before = |s: i64| Some(now - chrono::Duration::seconds(s));
+        assert_eq!(super::seen(before(0), now), "<1m ago");
+        assert_eq!(super::seen(before(59), now), "<1m ago");
+        assert_eq!(super::seen(before(60), now), "1m ago");
+        assert_eq!(super::seen(before(7200), now), "2h ago");
+        assert_eq!(super::seen(None, now), "?");
+        // The detail keeps the seconds.
+        assert_eq!(super::ago(before(16), now), "16s ago");
     }
 }
