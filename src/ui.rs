@@ -627,8 +627,13 @@ pub(crate) fn modal(
 pub(crate) fn truncate(text: &str, width: u16) -> String {
     use unicode_width::UnicodeWidthChar;
     let max = usize::from(width);
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        // Printable ASCII (most titles and log lines): a column per byte.
+    if text
+        .bytes()
+        .take(max + 1)
+        .all(|b| (0x20..0x7f).contains(&b))
+    {
+        // Printable ASCII as far as the width and one more (most titles and log lines): a
+        // column per byte, and wider than the width when there is more.
         if text.len() <= max {
             return text.to_string();
         }
@@ -717,10 +722,16 @@ mod tests {
         for _ in 0..5000 {
             let n = rng.below(20);
             let ascii = rng.below(2) == 0;
-            let s: String = (0..n)
-                .map(|_| pieces[rng.below(if ascii { 4 } else { pieces.len() })])
-                .collect();
+            // Often an ASCII start (as wide as the width, or about), then anything.
             let width = rng.below(24);
+            let lead = (width + rng.below(3)).saturating_sub(1) * rng.below(2);
+            let mut s = String::new();
+            for _ in 0..lead {
+                s.push_str(pieces[rng.below(4)]);
+            }
+            for _ in 0..n {
+                s.push_str(pieces[rng.below(if ascii { 4 } else { pieces.len() })]);
+            }
             assert_eq!(
                 truncate(&s, width as u16),
                 walk(&s, width),
