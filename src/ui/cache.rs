@@ -1,7 +1,9 @@
 //! Panels kept between frames. A frame is drawn every second (the clock, the logs, the data
-//! ages), but a stat or a chart only changes when its data, its time grid or its title does: a
-//! panel whose inputs are the same as last frame's is copied from here, border and all, instead
-//! of drawn again, and the screen does not compare it when it is where the last frame had it.
+//! ages), but a stat or a chart only changes when its data, its time grid or its title does,
+//! and a text panel (incidents, on call, logs, errors) when its text does. A panel whose inputs
+//! are the same as last frame's is left undrawn where the screen shows it (a hole the screen
+//! keeps as it is), or else copied from here, border and all; a text panel's cells are not
+//! kept, only its text: it is drawn again when it cannot be left where it is.
 
 use crate::ui::plain::Plain;
 use ratatui::buffer::{Buffer, Cell};
