@@ -57,8 +57,12 @@ fn config() -> RotationConfig {
 fn draw(o: Option<&OnCall>, user: &str, now: DateTime<Utc>, w: u16, h: u16) -> Buffer {
     let theme = Theme::fallback();
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| oncall_panel::render(f, f.area(), o, user, madrid(), now, &theme))
-        .unwrap();
+    term.draw(|f| {
+        for (a, text) in oncall_panel::parts(f.area(), o, user, madrid(), now, &theme) {
+            f.render_widget(text, a);
+        }
+    })
+    .unwrap();
     term.backend().buffer().clone()
 }
 

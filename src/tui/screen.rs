@@ -827,6 +827,19 @@ mod tests {
         buf
     }
 
+    /// `n` random rectangles (which may overlap) inside `area`.
+    fn random_rects(rng: &mut Rng, area: Rect, n: usize) -> Vec<Rect> {
+        (0..n)
+            .map(|_| {
+                let x = area.x + rng.below(usize::from(area.width)) as u16;
+                let y = area.y + rng.below(usize::from(area.height)) as u16;
+                let w = 1 + rng.below(usize::from(area.right() - x)) as u16;
+                let h = 1 + rng.below(usize::from(area.bottom() - y)) as u16;
+                Rect::new(x, y, w, h)
+            })
+            .collect()
+    }
+
     /// Two random 12x4 buffers at one random origin.
     fn random_pair(rng: &mut Rng) -> (Rect, Buffer, Buffer) {
         let area = Rect::new(rng.below(3) as u16, rng.below(3) as u16, 12, 4);
@@ -892,15 +905,8 @@ mod tests {
         let mut rng = Rng(0xface);
         for round in 0..3000 {
             let (area, mut prev, mut next) = random_pair(&mut rng);
-            let equal: Vec<Rect> = (0..rng.below(4))
-                .map(|_| {
-                    let x = area.x + rng.below(12) as u16;
-                    let y = area.y + rng.below(4) as u16;
-                    let w = 1 + rng.below(usize::from(area.right() - x)) as u16;
-                    let h = 1 + rng.below(usize::from(area.bottom() - y)) as u16;
-                    Rect::new(x, y, w, h)
-                })
-                .collect();
+            let n = rng.below(4);
+            let equal = random_rects(&mut rng, area, n);
             for r in &equal {
                 for y in r.top()..r.bottom() {
                     for x in r.left()..r.right() {
@@ -934,15 +940,8 @@ mod tests {
         let mut needed = 0;
         for round in 0..3000 {
             let (area, mut prev, mut next) = random_pair(&mut rng);
-            let holes: Vec<Rect> = (0..1 + rng.below(3))
-                .map(|_| {
-                    let x = area.x + rng.below(12) as u16;
-                    let y = area.y + rng.below(4) as u16;
-                    let w = 1 + rng.below(usize::from(area.right() - x)) as u16;
-                    let h = 1 + rng.below(usize::from(area.bottom() - y)) as u16;
-                    Rect::new(x, y, w, h)
-                })
-                .collect();
+            let n = 1 + rng.below(3);
+            let holes = random_rects(&mut rng, area, n);
             let mut holed = next.clone();
             for r in &holes {
                 for p in r.positions() {
@@ -1010,15 +1009,8 @@ mod tests {
         for round in 0..1500 {
             let mut prev = random_buffer(&mut rng, area);
             let mut next = random_buffer(&mut rng, area);
-            let holes: Vec<Rect> = (0..1 + rng.below(3))
-                .map(|_| {
-                    let x = rng.below(12) as u16;
-                    let y = rng.below(4) as u16;
-                    let w = 1 + rng.below(usize::from(12 - x)) as u16;
-                    let h = 1 + rng.below(usize::from(4 - y)) as u16;
-                    Rect::new(x, y, w, h)
-                })
-                .collect();
+            let n = 1 + rng.below(3);
+            let holes = random_rects(&mut rng, area, n);
             for p in holes.iter().flat_map(|r| r.positions()) {
                 if !plain(&prev[p]) {
                     prev[p] = Cell::new(PLAIN[rng.below(PLAIN.len())]);

@@ -15,26 +15,10 @@ use crate::theme::Theme;
 use crate::tz::Tz;
 use crate::ui::plain::Plain;
 use chrono::{DateTime, Utc};
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
-
-/// Draws the panel's content into `area` (inside the panel frame).
-pub fn render(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    o: Option<&OnCall>,
-    user: &str,
-    tz: Tz,
-    now: DateTime<Utc>,
-    theme: &Theme,
-) {
-    for (a, plain) in parts(area, o, user, tz, now, theme) {
-        frame.render_widget(plain, a);
-    }
-}
 
 /// What the panel shows in `area` (inside the panel frame): where each part goes and its text.
 pub fn parts(

@@ -273,24 +273,37 @@ fn frames_drawn_around_holes_show_exactly_what_was_drawn() {
 #[test]
 fn with_wide_symbols_and_holes_the_screen_is_the_one_ratatuis_own_backend_gives() {
     for seed in [21, 22, 23] {
-        let frames = random_frames(seed, 80, true);
-        let theirs = crossterm_frames(&frames);
-        let mut terminal =
-            Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
-        let (mut vt_ours, mut vt_theirs) = (parser(), parser());
-        let mut seen = 0;
-        let left = frames_through_holes(&mut terminal, &frames, seed, |t, i| {
-            let bytes = t.backend().writer();
-            vt_ours.process(&bytes[seen..]);
-            seen = bytes.len();
-            vt_theirs.process(&theirs[i]);
-            for p in Rect::new(0, 0, W, H).positions() {
-                let a = shown(vt_ours.screen().cell(p.y, p.x).expect("in range"));
-                let b = shown(vt_theirs.screen().cell(p.y, p.x).expect("in range"));
-                assert_eq!(a, b, "seed {seed} frame {i}: {p:?}, ours then crossterm's");
-            }
-        });
+        let left = same_screens_as_crossterm(seed, true);
         assert!(left > 200, "seed {seed}: only {left} holes");
+    }
+}
+
+/// Draws random frames with wide symbols through `Output` as the dashboard does (with random
+/// holes when `holes`) and checks after each frame that the emulated screen is the one
+/// ratatui's own backend gives. Returns how many holes were left.
+fn same_screens_as_crossterm(seed: u64, holes: bool) -> usize {
+    let frames = random_frames(seed, 80, true);
+    let theirs = crossterm_frames(&frames);
+    let mut terminal =
+        Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
+    let (mut vt_ours, mut vt_theirs) = (parser(), parser());
+    let mut seen = 0;
+    let each = |t: &mut Terminal<Output<Vec<u8>>>, i: usize| {
+        let bytes = t.backend().writer();
+        vt_ours.process(&bytes[seen..]);
+        seen = bytes.len();
+        vt_theirs.process(&theirs[i]);
+        for p in Rect::new(0, 0, W, H).positions() {
+            let a = shown(vt_ours.screen().cell(p.y, p.x).expect("in range"));
+            let b = shown(vt_theirs.screen().cell(p.y, p.x).expect("in range"));
+            assert_eq!(a, b, "seed {seed} frame {i}: {p:?}, ours then crossterm's");
+        }
+    };
+    if holes {
+        frames_through_holes(&mut terminal, &frames, seed, each)
+    } else {
+        frames_through(&mut terminal, &frames, each);
+        0
     }
 }
 
@@ -368,28 +381,7 @@ fn crossterm_frames(frames: &[Buffer]) -> Vec<Vec<u8>> {
 #[test]
 fn with_wide_symbols_the_screen_is_the_one_ratatuis_own_backend_gives() {
     for seed in [11, 12, 13, 0xfeed] {
-        let frames = random_frames(seed, 80, true);
-        let theirs = crossterm_frames(&frames);
-        let mut terminal =
-            Terminal::new(Output::with_size(Vec::new(), W, H)).expect("in-memory terminal");
-        let (mut vt_ours, mut vt_theirs) = (parser(), parser());
-        let mut seen = 0;
-        frames_through(&mut terminal, &frames, |t, i| {
-            let bytes = t.backend().writer();
-            vt_ours.process(&bytes[seen..]);
-            seen = bytes.len();
-            vt_theirs.process(&theirs[i]);
-            for y in 0..H {
-                for x in 0..W {
-                    let a = shown(vt_ours.screen().cell(y, x).expect("in range"));
-                    let b = shown(vt_theirs.screen().cell(y, x).expect("in range"));
-                    assert_eq!(
-                        a, b,
-                        "seed {seed} frame {i}: ({x},{y}), ours then crossterm's"
-                    );
-                }
-            }
-        });
+        same_screens_as_crossterm(seed, false);
     }
 }
 
