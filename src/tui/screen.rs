@@ -87,47 +87,17 @@ impl Screen {
         if !self.known {
             self.clear(terminal)?;
         }
-        let in_place = self.last_frame_shown && terminal.get_frame().area() == size;
+        let area = terminal.get_frame().area();
+        let in_place = self.last_frame_shown && area == size;
         let holes = ui(&mut terminal.get_frame(), in_place);
-        if in_place {
-            return self.draw_over_last(terminal, &holes);
-        }
-        // The new frame comes out of the terminal and the last one goes in, reset, to be drawn
-        // into next: two frames' buffers in all, this one and the terminal's current one.
-        std::mem::swap(terminal.current_buffer_mut(), &mut self.shown);
-        let mut before = std::mem::take(terminal.current_buffer_mut());
-        if before.area != self.shown.area {
-            // Resized (the screen was cleared) or the first frame: the screen is blank.
-            before = Buffer::empty(self.shown.area);
-        }
-        let mut dirty = Vec::new();
-        let changed = changes_within(&before, &self.shown, &[], 0..usize::MAX, false, &mut dirty);
-        let mut changed = changed.unwrap_or_default();
-        let moves = shifts(&before, &self.shown, &[], &at(&self.shown, changed.clone()));
-        let mut shifted = Ok(());
-        if !moves.is_empty() {
-            for &s in &moves {
-                let moved = shift_row(&mut before, s);
-                shifted = shifted.and_then(|()| terminal.backend_mut().shift_cells(s, &moved));
+        if !in_place {
+            if area != size {
+                // Resized (the screen was cleared) or the first frame: the screen is blank.
+                self.shown = Buffer::empty(area);
             }
-            changed = changes_after_moves(
-                &before,
-                &self.shown,
-                &[],
-                changed,
-                &moves,
-                false,
-                &mut dirty,
-            )
-            .unwrap_or_default();
+            return self.draw_over_last(terminal, &[]);
         }
-        let changed = at(&self.shown, changed);
-        let written = shifted
-            .and_then(|()| terminal.backend_mut().draw(changed.into_iter()))
-            .and_then(|()| terminal.hide_cursor());
-        before.reset();
-        *terminal.current_buffer_mut() = before;
-        self.finish(terminal, written)
+        self.draw_over_last(terminal, &holes)
     }
 
     /// The frame drawn into the terminal's buffer, but for `holes`, which show the last frame:
@@ -142,44 +112,31 @@ impl Screen {
         let prev = &mut self.shown;
         // A changed symbol beside a hole that reaches into it (which panels with a border never
         // have) needs the hole's cells: they are filled from the last frame, and all compared.
-        let fill = |prev: &Buffer, next: &mut Buffer| {
-            for r in holes {
-                let r = r.intersection(next.area);
-                for y in r.top()..r.bottom() {
-                    let i = next.index_of(r.x, y);
-                    let w = usize::from(r.width);
-                    next.content[i..i + w].clone_from_slice(&prev.content[i..i + w]);
-                }
-            }
-        };
         let mut filled = false;
         let mut dirty = Vec::new();
-        let all = 0..usize::MAX;
-        let mut changed = match changes_within(prev, &next, holes, all.clone(), true, &mut dirty) {
+        let mut changed = match changes_within(prev, &next, holes, 0..usize::MAX, true, &mut dirty)
+        {
             Some(c) => c,
             None => {
-                fill(prev, &mut next);
                 filled = true;
-                let c = changes_within(prev, &next, holes, all.clone(), false, &mut dirty);
-                c.unwrap_or_default()
+                fill_and_compare(prev, &mut next, holes, &mut dirty)
             }
         };
-        let moves = shifts(prev, &next, holes, &at(&next, changed.clone()));
+        let moves = shifts(prev, &next, holes, &changed);
         let mut shifted = Ok(());
         if !moves.is_empty() {
             for &s in &moves {
                 let moved = shift_row(prev, s);
                 shifted = shifted.and_then(|()| terminal.backend_mut().shift_cells(s, &moved));
             }
+            let holes_open = !holes.is_empty() && !filled;
             let after =
-                changes_after_moves(prev, &next, holes, changed, &moves, !filled, &mut dirty);
+                changes_after_moves(prev, &next, holes, changed, &moves, holes_open, &mut dirty);
             changed = match after {
                 Some(c) => c,
                 None => {
-                    fill(prev, &mut next);
                     filled = true;
-                    let c = changes_within(prev, &next, holes, all, false, &mut dirty);
-                    c.unwrap_or_default()
+                    fill_and_compare(prev, &mut next, holes, &mut dirty)
                 }
             };
         }
@@ -232,6 +189,25 @@ impl Screen {
     }
 }
 
+/// Fills `holes` in `next` with `prev`'s cells and compares the whole frame (a changed symbol
+/// beside a hole reached into it).
+fn fill_and_compare(
+    prev: &Buffer,
+    next: &mut Buffer,
+    holes: &[Rect],
+    dirty: &mut Vec<(usize, usize)>,
+) -> Vec<usize> {
+    for r in holes {
+        let r = r.intersection(next.area);
+        for y in r.top()..r.bottom() {
+            let i = next.index_of(r.x, y);
+            let w = usize::from(r.width);
+            next.content[i..i + w].clone_from_slice(&prev.content[i..i + w]);
+        }
+    }
+    changes_within(prev, next, holes, 0..usize::MAX, false, dirty).unwrap_or_default()
+}
+
 /// Empties the terminal's second buffer (its own diff's, which [`Screen`] does not use): a
 /// frame's buffer is half a megabyte at 200x50. The terminal makes it again at each resize.
 fn keep_one_buffer<B: Backend>(terminal: &mut Terminal<B>) {
@@ -275,20 +251,15 @@ const SHIFTS_PER_ROW: usize = 3;
 /// The moves that leave fewer cells of `next` to write over `prev` than `changed` (the cells
 /// that differ), in rows where many do. Only rows of one-column cells (no wide symbols, nothing
 /// skipped or forced) and away from the `equal` areas are moved.
-pub fn shifts(
-    prev: &Buffer,
-    next: &Buffer,
-    equal: &[Rect],
-    changed: &[(u16, u16, &Cell)],
-) -> Vec<Shift> {
+pub fn shifts(prev: &Buffer, next: &Buffer, equal: &[Rect], changed: &[usize]) -> Vec<Shift> {
     let area = next.area;
     if prev.area != area || changed.len() < SHIFT_MIN_CHANGED {
         return Vec::new();
     }
     let width = usize::from(area.width);
     let mut per_row = vec![0usize; usize::from(area.height)];
-    for &(_, y, _) in changed {
-        if let Some(n) = per_row.get_mut(usize::from(y - area.y)) {
+    for &i in changed {
+        if let Some(n) = per_row.get_mut(i / width) {
             *n += 1;
         }
     }
@@ -305,7 +276,7 @@ pub fn shifts(
         let (old, new) = (&prev.content[span.clone()], &next.content[span]);
         // Worth a closer look only when most changed cells are what the old row shows a
         // cell or two to their right (a text row that changed mostly is not).
-        let moved_by = |n: usize| half_match(here, old, area.x, n);
+        let moved_by = |n: usize| half_match(here.iter().map(|&i| i % width), old, new, n);
         let ns: Vec<usize> = (1..=2).filter(|&n| moved_by(n)).collect();
         if ns.is_empty() || !old.iter().chain(new).all(plain) {
             continue;
@@ -385,14 +356,20 @@ fn best_shift(
     best.map(|(_, x0, x1, n)| (x0, x1, n))
 }
 
-/// Whether half or more of the changed cells `here` (of one row) are what `old` (that row)
-/// showed `n` cells to their right; stops as soon as that is decided either way.
-fn half_match(here: &[(u16, u16, &Cell)], old: &[Cell], x0: u16, n: usize) -> bool {
+/// Whether half or more of the changed cells of one row (at the columns `here`) of `new` are
+/// what `old` (that row) showed `n` cells to their right; stops as soon as that is decided
+/// either way.
+fn half_match(
+    here: impl ExactSizeIterator<Item = usize>,
+    old: &[Cell],
+    new: &[Cell],
+    n: usize,
+) -> bool {
     let count = here.len();
     let need = count.div_ceil(2);
     let (mut hits, mut misses) = (0, 0);
-    for &(x, _, c) in here {
-        if old.get(usize::from(x - x0) + n).is_some_and(|o| same(c, o)) {
+    for x in here {
+        if old.get(x + n).is_some_and(|o| same(&new[x], o)) {
             hits += 1;
             if hits >= need {
                 return true;
@@ -859,20 +836,14 @@ mod tests {
             let cells: Vec<Cell> = (0..w)
                 .map(|_| Cell::new(["a", "b"][rng.below(2)]))
                 .collect();
-            let here: Vec<(u16, u16, &Cell)> = (0..w)
-                .filter(|_| rng.below(3) != 0)
-                .map(|x| (x as u16 + 3, 0, &cells[x]))
-                .collect();
+            let here: Vec<usize> = (0..w).filter(|_| rng.below(3) != 0).collect();
             let n = 1 + rng.below(2);
             let hits = here
                 .iter()
-                .filter(|&&(x, _, c)| old.get(usize::from(x - 3) + n) == Some(c))
+                .filter(|&&x| old.get(x + n) == Some(&cells[x]))
                 .count();
-            assert_eq!(
-                half_match(&here, &old, 3, n),
-                hits * 2 >= here.len(),
-                "{here:?}"
-            );
+            let decided = half_match(here.iter().copied(), &old, &cells, n);
+            assert_eq!(decided, hits * 2 >= here.len(), "{here:?}");
         }
     }
 
