@@ -262,14 +262,7 @@ fn text_parts<'a>(view: &View<'a>, inner: Rect, theme: &Theme) -> Vec<(Rect, Pla
             theme,
         ),
         PanelKind::Logs | PanelKind::Errors => {
-            let mut out = Vec::new();
-            if let Some(err) = &p.error {
-                // The last good data stays above; the failure takes the bottom row.
-                let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
-                let text = format!("error: {err}");
-                let line = Plain::new(super::truncate(&text, row.width)).style(theme.error);
-                out.push((row, line));
-            }
+            let mut out: Vec<_> = error_row(p, inner, theme).into_iter().collect();
             let content = body_area(inner, p);
             if content.height > 0 {
                 out.extend(if p.cfg.kind == PanelKind::Logs {
@@ -282,6 +275,15 @@ fn text_parts<'a>(view: &View<'a>, inner: Rect, theme: &Theme) -> Vec<(Rect, Pla
         }
         _ => Vec::new(),
     }
+}
+
+/// The failure of a panel that has data, on the bottom row inside its border (`inner`): the
+/// last good data stays above it.
+fn error_row(p: &PanelState, inner: Rect, theme: &Theme) -> Option<(Rect, Plain<'static>)> {
+    let err = p.error.as_ref()?;
+    let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+    let text = super::truncate(&format!("error: {err}"), row.width);
+    Some((row, Plain::new(text).style(theme.error)))
 }
 
 /// Where a panel's body goes inside its border (`inner`): above the error row when there is
@@ -337,14 +339,8 @@ fn draw(
         );
         return;
     }
-    if let Some(err) = &p.error {
-        // The last good data stays above; the failure takes the bottom row.
-        let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
-        let text = format!("error: {err}");
-        frame.render_widget(
-            Plain::new(super::truncate(&text, row.width)).style(theme.error),
-            row,
-        );
+    if let Some((row, text)) = error_row(p, inner, theme) {
+        frame.render_widget(text, row);
     }
     let content = body_area(inner, p);
     if content.height == 0 {
