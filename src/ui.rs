@@ -58,19 +58,19 @@ pub fn draw_cached(
     in_place: bool,
 ) -> Vec<Rect> {
     if let Some(c) = cache {
-        let untouched = in_place && !state.wall && !covers_panels(state);
-        c.borrow_mut().begin_frame(untouched);
+        // The wall screen draws no kept panels and counts as covering them.
+        let covered = state.wall || covers_panels(state);
+        c.borrow_mut().begin_frame(in_place, covered);
     }
-    let covered = if state.wall {
+    if state.wall {
         wall::draw(frame, state, theme);
-        true
     } else {
-        draw_board(frame, state, theme, cache)
-    };
+        draw_board(frame, state, theme, cache);
+    }
     if state.ascii {
         ascii::apply(frame.buffer_mut());
     }
-    cache.map_or_else(Vec::new, |c| c.borrow_mut().end_frame(covered))
+    cache.map_or_else(Vec::new, |c| c.borrow_mut().end_frame())
 }
 
 fn draw_board(
@@ -78,7 +78,7 @@ fn draw_board(
     state: &State,
     theme: &Theme,
     cache: Option<&std::cell::RefCell<cache::PanelCache>>,
-) -> bool {
+) {
     let area = frame.area();
     let banner_h = u16::from(state.notify.banner.is_some());
     let [header, banner, body, footer] = Layout::vertical([
@@ -121,7 +121,6 @@ fn draw_board(
         let results = crate::palette::filter(&crate::palette::entries(state), &p.query);
         crate::palette::render(frame, body, p, &results, theme);
     }
-    covers_panels(state)
 }
 
 /// The theme's background under `area` (nothing when it has none).

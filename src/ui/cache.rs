@@ -20,7 +20,7 @@ pub struct PanelCache {
     /// Frames drawn with this cache.
     frame: u64,
     /// This frame's panels left undrawn where the last frame showed them.
-    same_place: Vec<Rect>,
+    holes: Vec<Rect>,
     /// Whether the last frame had something drawn over the panels.
     covered: bool,
     /// This frame leaves the panels kept in place undrawn (see [`PanelCache::begin_frame`]).
@@ -104,28 +104,23 @@ impl PanelCache {
         self.panels.clear();
     }
 
-    /// A frame starts. With `untouched`, the screen shows the last frame whole at this size
-    /// and nothing will be drawn under or over the panels: a panel kept where the last frame
-    /// showed it is not drawn at all (its area is given back at [`PanelCache::end_frame`], and
-    /// the screen keeps what it shows there).
-    pub fn begin_frame(&mut self, untouched: bool) {
+    /// A frame starts. `in_place`: the screen shows the last frame whole at this size;
+    /// `covered`: something (a popup, the help) will be drawn over the panels. When the screen
+    /// shows the last frame and neither it nor this one has anything over the panels, a panel
+    /// kept where the last frame showed it is not drawn at all: its area is given back at
+    /// [`PanelCache::end_frame`], and the screen keeps what it shows there.
+    pub fn begin_frame(&mut self, in_place: bool, covered: bool) {
         self.frame += 1;
-        self.same_place.clear();
-        self.untouched = untouched && !self.covered;
+        self.holes.clear();
+        self.untouched = in_place && !covered && !self.covered;
+        self.covered = covered;
     }
 
-    /// The frame is drawn; `covered` says whether anything (a popup, the help) was drawn over
-    /// the panels after them. Returns the areas left undrawn: panels kept where the last frame
+    /// The frame is drawn. Returns the areas left undrawn: panels kept where the last frame
     /// showed them, every cell plain (one column, no diff option, not skipped). The screen takes
-    /// them from what it shows (it must have shown the last frame whole).
-    pub fn end_frame(&mut self, covered: bool) -> Vec<Rect> {
-        let holes = std::mem::take(&mut self.same_place);
-        debug_assert!(
-            !covered || holes.is_empty(),
-            "panels left undrawn under something drawn over them"
-        );
-        self.covered = covered;
-        holes
+    /// them from what it shows.
+    pub fn end_frame(&mut self) -> Vec<Rect> {
+        std::mem::take(&mut self.holes)
     }
 
     /// Copies panel `panel` into `buf` when it was drawn with the same `key`, `chrome` and
@@ -153,7 +148,7 @@ impl PanelCache {
             return false;
         }
         if self.untouched && b.shown + 1 == self.frame && b.plain {
-            self.same_place.push(area);
+            self.holes.push(area);
             b.shown = self.frame;
             self.hits += 1;
             return true;
@@ -185,33 +180,34 @@ impl PanelCache {
             self.panels.remove(&panel);
             return;
         }
-        let kept = self.panels.entry(panel).or_insert_with(|| Kept {
-            key,
-            chrome: KeptChrome::of(chrome),
-            area,
-            parts: None,
-            cells: Vec::new(),
-            plain: false,
-            shown: 0,
-        });
-        kept.key = key;
-        kept.chrome = KeptChrome::of(chrome);
-        kept.area = area;
-        kept.shown = self.frame;
-        kept.cells.clear();
+        // The last cells' room is used again.
+        let mut cells = self
+            .panels
+            .remove(&panel)
+            .map(|k| k.cells)
+            .unwrap_or_default();
+        cells.clear();
         let rows = (area.top()..area.bottom()).map(|y| {
             let start = buf.index_of(area.x, y);
             &buf.content[start..start + usize::from(area.width)]
         });
-        if parts.is_some() {
-            kept.plain = rows.flatten().all(crate::tui::screen::plain);
+        // A text panel's cells are not kept (it is drawn again when it cannot stay in place).
+        let plain = if parts.is_some() {
+            rows.flatten().all(crate::tui::screen::plain)
         } else {
-            for row in rows {
-                kept.cells.extend_from_slice(row);
-            }
-            kept.plain = kept.cells.iter().all(crate::tui::screen::plain);
-        }
-        kept.parts = parts;
+            rows.for_each(|row| cells.extend_from_slice(row));
+            cells.iter().all(crate::tui::screen::plain)
+        };
+        let kept = Kept {
+            key,
+            chrome: KeptChrome::of(chrome),
+            area,
+            parts,
+            cells,
+            plain,
+            shown: self.frame,
+        };
+        self.panels.insert(panel, kept);
     }
 }
 
