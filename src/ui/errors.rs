@@ -138,7 +138,8 @@ fn row<'a>(
     ))
     .filter(fits)
     .or_else(|| Some(format!("{events:>7} ev {users:>5} users {seen:>8}")).filter(fits))
-    .unwrap_or_else(|| format!("{events:>6} {seen:>7}"));
+    // Narrowest: the age alone ("<1m", "3h"), which a cut " ago" only hid.
+    .unwrap_or_else(|| format!("{events:>6} {:>3}", seen.trim_end_matches(" ago")));
     let used = fixed + right.chars().count();
     let room = usize::from(width).saturating_sub(used);
     let title = match &i.culprit {
@@ -221,5 +222,33 @@ mod tests {
         assert_eq!(super::seen(None, now), "?");
         // The detail keeps the seconds.
         assert_eq!(super::ago(before(16), now), "16s ago");
+    }
+
+    /// In a narrow panel the row ends in the age alone, and the title keeps some room.
+    #[test]
+    fn a_narrow_row_ends_in_the_age() {
+        let now = chrono::Utc::now();
+        let issue = crate::sources::sentry::SentryIssue {
+            id: "1".into(),
+            short_id: "CHECKOUT-1C".into(),
+            title: "TypeError: Cannot read properties".into(),
+            culprit: None,
+            level: "error".into(),
+            status: "unresolved".into(),
+            count: 40_200,
+            user_count: 3,
+            first_seen: None,
+            last_seen: Some(now - chrono::Duration::seconds(5)),
+            permalink: None,
+            project: None,
+            stats_24h: Vec::new(),
+        };
+        let g = crate::state::feeds::ErrorGroup { issue, new: false };
+        let theme = crate::theme::Theme::fallback();
+        let line = super::row(&g, 11, now, &theme, false, 31);
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert!(text.trim_end().ends_with("40.2k <1m"), "{text:?}");
+        assert!(text.contains("CHECKOUT-1C T"), "{text:?}");
+        assert!(unicode_width::UnicodeWidthStr::width(text.as_str()) <= 31, "{text:?}");
     }
 }
