@@ -249,6 +249,9 @@ mod tests {
         let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
         assert!(text.trim_end().ends_with("40.2k <1m"), "{text:?}");
         assert!(text.contains("CHECKOUT-1C T"), "{text:?}");
-        assert!(unicode_width::UnicodeWidthStr::width(text.as_str()) <= 31, "{text:?}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(text.as_str()) <= 31,
+            "{text:?}"
+        );
     }
 }
